@@ -4,6 +4,7 @@
 // channel so partners fail fast instead of waiting out their deadlines.
 #include <fmi/communicator.hpp>
 
+#include "config/environment.hpp"
 #include "core/backend.hpp"
 #include "core/factories.hpp"
 #include "core/logger.hpp"
@@ -197,7 +198,7 @@ Communicator Communicator::from_environment() {
 }
 
 Communicator::Communicator(int peer_id, int num_peers, std::string name, Config config) {
-    apply_environment(config, process_environment());
+    detail::apply_process_environment(config);  // also rejects misspelled FMI_* variables
     impl_ = std::make_unique<Impl>(peer_id, num_peers, std::move(name), std::move(config));
 }
 
