@@ -39,6 +39,10 @@ struct DirectOptions {
     std::string secret;
     /// Kernel socket buffer sizes in bytes (0: the system default).
     std::size_t socket_buffer_bytes = 0;
+    /// Longest spin on non-blocking reads before a receiver blocks in poll
+    /// (adapts below this; 0 disables). Spinning cuts small-message latency
+    /// on idle cores and costs CPU on oversubscribed ones.
+    std::chrono::microseconds spin{50};
 };
 
 /// A Redis server (ElastiCache, a VM, a local redis-server).
@@ -79,6 +83,13 @@ struct S3Options {
     int max_retries = 5;
     /// Payloads larger than this use a parallel multipart upload.
     std::size_t multipart_threshold = 16u << 20;
+    /// Concurrent requests for the parts of one large upload or download
+    /// (added by the S3 channel).
+    std::size_t parallel_transfers = 4;
+    /// How long peer 0 waits at finalize for every peer to finish before it
+    /// deletes the communicator's objects; after that they are left to the
+    /// bucket's lifecycle rule and fmi-cleanup (added by the S3 channel).
+    std::chrono::milliseconds finalize_timeout{60'000};
 };
 
 /// Everything a communicator needs to know about its environment.

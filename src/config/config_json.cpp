@@ -24,6 +24,7 @@ std::string config_to_json(const Config& config) {
         {"connect_timeout_ms", direct.connect_timeout.count()},
         {"secret", direct.secret},
         {"socket_buffer_bytes", direct.socket_buffer_bytes},
+        {"spin_us", direct.spin.count()},
     };
 
     const RedisOptions& redis = config.redis;

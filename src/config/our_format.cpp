@@ -40,6 +40,9 @@ void read_direct(const json& object, const std::string& origin, DirectOptions& d
     reader.read_string("secret", direct.secret);
     reader.read_small_integer("socket_buffer_bytes", direct.socket_buffer_bytes, 0,
                               limits::max_socket_buffer_bytes, "bytes");
+    std::size_t spin_us = static_cast<std::size_t>(direct.spin.count());
+    reader.read_small_integer("spin_us", spin_us, 0, 100'000, "microseconds");
+    direct.spin = std::chrono::microseconds(spin_us);
     reader.finish();
 }
 

@@ -45,6 +45,7 @@ inline void expect_same_config(const Config& actual, const Config& expected) {
     EXPECT_EQ(actual.direct.connect_timeout, expected.direct.connect_timeout);
     EXPECT_EQ(actual.direct.secret, expected.direct.secret);
     EXPECT_EQ(actual.direct.socket_buffer_bytes, expected.direct.socket_buffer_bytes);
+    EXPECT_EQ(actual.direct.spin, expected.direct.spin);
 
     EXPECT_EQ(actual.redis.enabled, expected.redis.enabled);
     EXPECT_EQ(actual.redis.host, expected.redis.host);

@@ -40,6 +40,7 @@ Config every_field_changed() {
     c.direct.connect_timeout = 4500ms;
     c.direct.secret = "s3cr3t";
     c.direct.socket_buffer_bytes = 1u << 20;
+    c.direct.spin = std::chrono::microseconds(20);
     c.redis.enabled = true;
     c.redis.host = "redis.local";
     c.redis.port = 6380;
@@ -83,7 +84,8 @@ constexpr const char* every_field_document = R"({
     "listen_host": "10.1.2.3",
     "connect_timeout_ms": 4500,
     "secret": "s3cr3t",
-    "socket_buffer_bytes": 1048576
+    "socket_buffer_bytes": 1048576,
+    "spin_us": 20
   },
   "redis": {
     "enabled": true, "host": "redis.local", "port": 6380, "user": "alice", "password": "pw",
