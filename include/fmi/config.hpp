@@ -43,6 +43,15 @@ struct DirectOptions {
     /// (adapts below this; 0 disables). Spinning cuts small-message latency
     /// on idle cores and costs CPU on oversubscribed ones.
     std::chrono::microseconds spin{50};
+    /// Relay through the rendezvous server when two peers cannot connect
+    /// directly (NAT traversal, docs/rendezvous.md): automatic after
+    /// punch_timeout, forced for every pair, or never (then connect_timeout
+    /// ends the set-up with a TimeoutError).
+    enum class Relay { automatic, force, never };
+    Relay relay = Relay::automatic;
+    /// How long direct connection attempts (hole punching included) may take
+    /// before a pair falls back to the relay.
+    std::chrono::milliseconds punch_timeout{5'000};
 };
 
 /// A Redis server (ElastiCache, a VM, a local redis-server).
@@ -60,7 +69,7 @@ struct RedisOptions {
     /// Every key expires after this long, so a crashed job leaves nothing.
     std::chrono::seconds key_ttl{3'600};
     /// Payloads larger than this are split into chunks of this size.
-    std::size_t chunk_bytes = 4u << 20;
+    std::size_t chunk_bytes = 512u << 10;  // measured: 4 MiB chunks page-fault inside Redis (docs/channels/redis.md)
 };
 
 /// An S3 bucket on AWS or any S3-compatible store.

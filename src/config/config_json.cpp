@@ -1,5 +1,7 @@
 #include "config/config_json.hpp"
 
+#include "config/values.hpp"
+
 #include <fmi/errors.hpp>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +27,8 @@ std::string config_to_json(const Config& config) {
         {"secret", direct.secret},
         {"socket_buffer_bytes", direct.socket_buffer_bytes},
         {"spin_us", direct.spin.count()},
+        {"relay", to_string(direct.relay)},
+        {"punch_timeout_ms", direct.punch_timeout.count()},
     };
 
     const RedisOptions& redis = config.redis;
@@ -60,6 +64,8 @@ std::string config_to_json(const Config& config) {
         {"poll_max_ms", s3.poll_max.count()},
         {"max_retries", s3.max_retries},
         {"multipart_threshold_bytes", s3.multipart_threshold},
+        {"parallel_transfers", s3.parallel_transfers},
+        {"finalize_timeout_ms", s3.finalize_timeout.count()},
     };
 
     // model_json was validated as an object when it was parsed; a Config

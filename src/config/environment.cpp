@@ -58,6 +58,10 @@ const std::vector<ConfigVariable> variables = {
      [](Config& c, std::string_view v, const ValueSource& s) { c.direct.listen_host = check_host(v, s); }},
     {"FMI_DIRECT_CONNECT_TIMEOUT_MS", "direct.connect_timeout_ms",
      [](Config& c, std::string_view v, const ValueSource& s) { c.direct.connect_timeout = millis(v, s, 1); }},
+    {"FMI_DIRECT_RELAY", "direct.relay",
+     [](Config& c, std::string_view v, const ValueSource& s) { c.direct.relay = parse_relay_mode(v, s); }},
+    {"FMI_DIRECT_PUNCH_TIMEOUT_MS", "direct.punch_timeout_ms",
+     [](Config& c, std::string_view v, const ValueSource& s) { c.direct.punch_timeout = millis(v, s, 1); }},
     {"FMI_DIRECT_SPIN_US", "direct.spin_us",
      [](Config& c, std::string_view v, const ValueSource& s) {
          c.direct.spin = std::chrono::microseconds(integer(v, s, 0, 100'000, "microseconds"));

@@ -43,6 +43,8 @@ void read_direct(const json& object, const std::string& origin, DirectOptions& d
     std::size_t spin_us = static_cast<std::size_t>(direct.spin.count());
     reader.read_small_integer("spin_us", spin_us, 0, 100'000, "microseconds");
     direct.spin = std::chrono::microseconds(spin_us);
+    if (reader.read_string("relay", host)) direct.relay = parse_relay_mode(host, reader.source_of("relay"));
+    reader.read_millis("punch_timeout_ms", direct.punch_timeout, 1);
     reader.finish();
 }
 
@@ -87,6 +89,8 @@ void read_s3(const json& object, const std::string& origin, S3Options& s3) {
     reader.read_small_integer("max_retries", s3.max_retries, 0, limits::max_retries);
     reader.read_small_integer("multipart_threshold_bytes", s3.multipart_threshold, 1,
                               limits::max_multipart_threshold_bytes, "bytes");
+    reader.read_small_integer("parallel_transfers", s3.parallel_transfers, 1, 64);
+    reader.read_millis("finalize_timeout_ms", s3.finalize_timeout, 0);
     if (s3.poll_initial > s3.poll_max)
         fail(reader.source_of("poll_initial_ms"),
              "must not exceed s3.poll_max_ms (" + std::to_string(s3.poll_initial.count()) + " > " +

@@ -94,6 +94,21 @@ std::string canonical_log_level(std::string_view text, const ValueSource& source
     }
 }
 
+DirectOptions::Relay parse_relay_mode(std::string_view text, const ValueSource& source) {
+    if (text == "auto") return DirectOptions::Relay::automatic;
+    if (text == "force") return DirectOptions::Relay::force;
+    if (text == "never") return DirectOptions::Relay::never;
+    fail(source, "unknown relay mode " + quoted(text) + " (expected auto, force or never)");
+}
+
+const char* to_string(DirectOptions::Relay mode) noexcept {
+    switch (mode) {
+        case DirectOptions::Relay::force: return "force";
+        case DirectOptions::Relay::never: return "never";
+        default: return "auto";
+    }
+}
+
 std::string check_host(std::string_view text, const ValueSource& source) {
     if (text.empty()) fail(source, "must not be empty");
     if (has_space_or_control(text))

@@ -58,6 +58,10 @@ std::optional<ChannelKind> parse_channel(std::string_view text, const ValueSourc
 /// ("warning" becomes "warn").
 std::string canonical_log_level(std::string_view text, const ValueSource& source);
 
+/// "auto", "force" or "never" (direct.relay); anything else fails naming the field.
+DirectOptions::Relay parse_relay_mode(std::string_view text, const ValueSource& source);
+const char* to_string(DirectOptions::Relay mode) noexcept;
+
 /// A host name or address (or a region name): non-empty, no whitespace or
 /// control characters.
 std::string check_host(std::string_view text, const ValueSource& source);

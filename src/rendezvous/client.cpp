@@ -12,6 +12,11 @@ RendezvousClient::RendezvousClient(Endpoint server, const Deadline& deadline) : 
     fd_ = connect_with_deadline(server_, deadline, "rendezvous");
 }
 
+RendezvousClient::RendezvousClient(Endpoint server, const Endpoint& local, const Deadline& deadline)
+    : server_(std::move(server)) {
+    fd_ = connect_with_deadline(server_, deadline, "rendezvous", 0, &local);
+}
+
 Endpoint RendezvousClient::local_endpoint() const { return fmi::detail::local_endpoint(fd_.get()); }
 
 void RendezvousClient::send_frame(BytesView frame, const Deadline& deadline) {
@@ -105,6 +110,65 @@ PeersMessage RendezvousClient::register_and_wait(const RegisterMessage& request,
             throw IoError(where() + ": unexpected frame type " + std::to_string(frame.type) + " while " +
                           waiting_for);
     }
+}
+
+void RendezvousClient::request_relay(const RelayOpenMessage& request, const Deadline& deadline) {
+    send_frame(encode(request), deadline);
+}
+
+namespace {
+
+/// Reads exactly `size` bytes (no more: what follows belongs to the relay).
+void read_exactly(int fd, std::uint8_t* out, std::size_t size, const Deadline& deadline, const std::string& where,
+                  const std::string& waiting_for) {
+    std::size_t got = 0;
+    while (got < size) {
+        ssize_t n = ::recv(fd, out + got, size - got, 0);
+        if (n > 0) {
+            got += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n == 0) throw IoError(where + " closed the connection while " + waiting_for);
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) throw_system_error(where + ": recv", errno);
+        if (poll_one(fd, POLLIN, deadline) == 0) deadline.throw_timeout(where + ": " + waiting_for);
+    }
+}
+
+}  // namespace
+
+void RendezvousClient::await_relay(const RelayOpenMessage& request, const Deadline& deadline) {
+    const std::string waiting_for = "waiting for peer " + std::to_string(request.to) + " of communicator '" +
+                                    request.comm + "' to join the relay from peer " + std::to_string(request.from);
+    std::uint8_t header[kFrameHeaderBytes];
+    read_exactly(fd_.get(), header, sizeof header, deadline, where(), waiting_for);
+    const std::uint32_t length = (std::uint32_t(header[0]) << 24) | (std::uint32_t(header[1]) << 16) |
+                                 (std::uint32_t(header[2]) << 8) | std::uint32_t(header[3]);
+    if (length < kLengthCoveredHeaderBytes || length > 64 * 1024)
+        throw IoError(where() + ": bad answer to RELAY_OPEN (frame length " + std::to_string(length) + ")");
+    Bytes frame(header, header + sizeof header);
+    frame.resize(length + 4);
+    read_exactly(fd_.get(), frame.data() + sizeof header, frame.size() - sizeof header, deadline, where(),
+                 waiting_for);
+    std::optional<FrameView> view;
+    try {
+        view = parse_frame(frame, frame.size());
+    } catch (const ProtocolError& e) {
+        throw IoError(where() + ": bad answer to RELAY_OPEN: " + e.what());
+    }
+    if (view->type == static_cast<std::uint16_t>(MessageType::relay_open) && view->payload.empty()) return;
+    if (view->type == static_cast<std::uint16_t>(MessageType::error)) {
+        ErrorMessage error;
+        try {
+            error = decode_error(view->payload);
+        } catch (const ProtocolError& e) {
+            throw IoError(where() + ": " + e.what());
+        }
+        throw RendezvousError(error.code, where() + " refused the relay from peer " + std::to_string(request.from) +
+                                              " to peer " + std::to_string(request.to) + " of communicator '" +
+                                              request.comm + "': " + to_string(error.code) + ": " + error.text);
+    }
+    throw IoError(where() + ": unexpected frame type " + std::to_string(view->type) + " while " + waiting_for);
 }
 
 }  // namespace fmi::detail::rendezvous

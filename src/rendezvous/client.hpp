@@ -35,6 +35,10 @@ public:
     /// is refused (the server may still be starting). TimeoutError names the
     /// address, the last error and elapsed versus allowed time.
     RendezvousClient(Endpoint server, const Deadline& deadline);
+    /// Same, from a given local address and port (SO_REUSEADDR and
+    /// SO_REUSEPORT set), so the server observes the NAT mapping of the port
+    /// this peer also listens and punches on.
+    RendezvousClient(Endpoint server, const Endpoint& local, const Deadline& deadline);
 
     const Endpoint& server() const noexcept { return server_; }
     /// Our address on the connection to the server: the interface through
@@ -45,6 +49,15 @@ public:
     /// answer (same communicator, ids 0..n-1 once each). Throws
     /// RendezvousError when the server refuses, TimeoutError, IoError.
     PeersMessage register_and_wait(const RegisterMessage& request, const Deadline& deadline);
+
+    /// Relay, step 1: sends RELAY_OPEN (auth already filled in).
+    void request_relay(const RelayOpenMessage& request, const Deadline& deadline);
+    /// Relay, step 2: waits for the server's "ready" (the partner asked too).
+    /// Reads exactly that frame, never a byte of the relayed stream behind
+    /// it. Throws RendezvousError when the server refuses, TimeoutError, IoError.
+    void await_relay(const RelayOpenMessage& request, const Deadline& deadline);
+    /// Hands the connection over (after await_relay: a byte stream to the partner).
+    UniqueFd release() noexcept { return std::move(fd_); }
 
     // Building blocks, public for tests of the server.
     /// Writes a whole frame (bytes already encoded).

@@ -184,6 +184,17 @@ Bytes encode(const ErrorMessage& m) {
     return std::move(w).finish();
 }
 
+Bytes encode(const RelayOpenMessage& m) {
+    Writer w(MessageType::relay_open);
+    w.put_string(m.comm, kMaxCommunicatorNameBytes, "communicator name");
+    w.put_u32(m.from);
+    w.put_u32(m.to);
+    w.put_string(m.auth, kMaxAuthBytes, "auth");
+    return std::move(w).finish();
+}
+
+Bytes encode_relay_ready() { return encode_frame(static_cast<std::uint16_t>(MessageType::relay_open), {}); }
+
 Bytes encode_frame(std::uint16_t type, BytesView payload, std::uint16_t version) {
     const std::size_t length = kLengthCoveredHeaderBytes + payload.size();
     Bytes bytes;
@@ -262,6 +273,17 @@ ErrorMessage decode_error(BytesView payload) {
     ErrorMessage m;
     m.code = static_cast<ErrorCode>(r.u16());
     m.text = r.string(1024, "error text");
+    r.expect_end();
+    return m;
+}
+
+RelayOpenMessage decode_relay_open(BytesView payload) {
+    Reader r(payload, "RELAY_OPEN");
+    RelayOpenMessage m;
+    m.comm = r.string(kMaxCommunicatorNameBytes, "communicator name");
+    m.from = r.u32();
+    m.to = r.u32();
+    m.auth = r.string(kMaxAuthBytes, "auth");
     r.expect_end();
     return m;
 }

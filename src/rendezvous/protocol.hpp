@@ -103,6 +103,21 @@ struct RegisterMessage {
     friend bool operator==(const RegisterMessage&, const RegisterMessage&) = default;
 };
 
+/// RELAY_OPEN (client -> server): join the relayed stream from `from` to
+/// `to` of communicator `comm`. The server answers with an empty RELAY_OPEN
+/// once the partner (to -> from) has asked too, then copies bytes between
+/// the two connections until either side closes.
+struct RelayOpenMessage {
+    std::string comm;
+    std::uint32_t from = 0;
+    std::uint32_t to = 0;
+    /// HMAC-SHA256 of the message with an empty auth (auth.hpp); empty when
+    /// the communicator has no secret.
+    std::string auth;
+
+    friend bool operator==(const RelayOpenMessage&, const RelayOpenMessage&) = default;
+};
+
 /// One peer in a PEERS answer.
 struct PeerEntry {
     std::uint32_t id = 0;
@@ -137,6 +152,9 @@ using BytesView = std::span<const std::uint8_t>;
 Bytes encode(const RegisterMessage& message);
 Bytes encode(const PeersMessage& message);
 Bytes encode(const ErrorMessage& message);
+Bytes encode(const RelayOpenMessage& message);
+/// The server's "relay ready" answer: RELAY_OPEN with an empty payload.
+Bytes encode_relay_ready();
 /// A frame of any type with a raw payload (tests, future types).
 Bytes encode_frame(std::uint16_t type, BytesView payload, std::uint16_t version = kProtocolVersion);
 
@@ -158,5 +176,6 @@ std::optional<FrameView> parse_frame(BytesView stream, std::size_t max_frame_byt
 RegisterMessage decode_register(BytesView payload);
 PeersMessage decode_peers(BytesView payload);
 ErrorMessage decode_error(BytesView payload);
+RelayOpenMessage decode_relay_open(BytesView payload);
 
 }  // namespace fmi::detail::rendezvous

@@ -14,6 +14,7 @@
 // idle_timeout and ends lingering ones.
 #include "rendezvous/server.hpp"
 
+#include "rendezvous/auth.hpp"
 #include "rendezvous/protocol.hpp"
 #include "rendezvous/registry.hpp"
 #include "rendezvous/socket.hpp"
@@ -30,6 +31,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <deque>
+#include <map>
+#include <tuple>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -55,11 +58,17 @@ constexpr int kAcceptBurst = 64;
 constexpr std::size_t kMaxRejectedLingering = 64;
 /// Longest wait for a client's EOF after the server's last frame.
 constexpr milliseconds kCloseLinger{10'000};
+/// A relaying client stops being read while its partner has this many bytes
+/// queued (backpressure: the relay holds at most this much per direction).
+constexpr std::size_t kRelayQueueLimit = 4u << 20;
 
 }  // namespace
 
 struct RendezvousServer::Impl {
-    enum class State { fresh, registered, closing };
+    /// fresh -> registered -> closing (pairing), or
+    /// fresh -> relay_waiting -> relaying (relay; closes with its partner).
+    enum class State { fresh, registered, closing, relay_waiting, relaying };
+    using RelayKey = std::tuple<std::string, std::uint32_t, std::uint32_t>;  // comm, from, to
 
     struct Client {
         ClientId id = 0;
@@ -74,6 +83,12 @@ struct RendezvousServer::Impl {
         bool write_shut = false;
         bool watching_writable = false;
         bool dead = false;
+        // relay only
+        RelayKey relay_key;
+        ClientId partner = 0;
+        std::size_t out_bytes = 0;  // queued for this client
+        bool read_eof = false;      // no more input from this client
+        bool shut_after_flush = false;  // partner ended: FIN once flushed
     };
 
     RendezvousServerOptions options;
@@ -82,6 +97,7 @@ struct RendezvousServer::Impl {
     std::uint16_t port = 0;
     std::unordered_map<ClientId, Client> clients;
     std::vector<ClientId> dead;
+    std::map<RelayKey, ClientId> relay_waiting;  // first side of a pair, waiting for the second
     ClientId next_id = kFirstClientId;
     bool listener_paused = false;
     milliseconds sweep_interval{1000};
@@ -114,9 +130,8 @@ struct RendezvousServer::Impl {
     }
 
     void validate_options() const {
-        if (!options.secret.empty())
-            throw ConfigError("rendezvous.secret",
-                              "authenticated registration is not implemented by protocol version 1");
+        if (options.secret.size() > 4096)
+            throw ConfigError("rendezvous.secret", "longer than 4096 bytes");
         if (options.max_message_bytes < 64)
             throw ConfigError("rendezvous.max_message_bytes", "must be at least 64 bytes");
         if (options.registration_ttl <= milliseconds(0))
@@ -192,6 +207,7 @@ struct RendezvousServer::Impl {
         auto it = clients.find(id);
         if (it == clients.end() || it->second.dead) return;  // closed earlier in this batch
         Client& c = it->second;
+        if (c.state == State::relaying) return on_relay_event(c, ev.events);
         if (ev.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) on_readable(c);
         if (!c.dead && (ev.events & EPOLLOUT)) flush(c);
     }
@@ -264,7 +280,7 @@ struct RendezvousServer::Impl {
 
     void parse_frames(Client& c) {
         std::size_t consumed = 0;
-        while (c.state != State::closing && !c.dead) {
+        while ((c.state == State::fresh || c.state == State::registered) && !c.dead) {
             std::optional<FrameView> frame;
             try {
                 frame = parse_frame(BytesView(c.in).subspan(consumed), options.max_message_bytes);
@@ -275,6 +291,12 @@ struct RendezvousServer::Impl {
             consumed += frame->frame_bytes;
             handle_frame(c, *frame);
         }
+        if (c.state == State::relaying && !c.dead) {
+            // Bytes that came behind RELAY_OPEN belong to the stream.
+            c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(consumed));
+            forward_pending_input(c);
+            return;
+        }
         if (c.state == State::closing) c.in.clear();
         else c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(consumed));
     }
@@ -282,6 +304,8 @@ struct RendezvousServer::Impl {
     void handle_frame(Client& c, const FrameView& frame) {
         // Activity means complete frames: a client trickling bytes is idle.
         c.last_activity = Clock::now();
+        if (frame.type == static_cast<std::uint16_t>(MessageType::relay_open) && c.state == State::fresh)
+            return open_relay(c, frame);
         if (frame.type != static_cast<std::uint16_t>(MessageType::register_peer)) {
             return fail(c, ErrorCode::unsupported_type,
                         "frame type " + std::to_string(frame.type) + " (" +
@@ -295,6 +319,10 @@ struct RendezvousServer::Impl {
         } catch (const ProtocolError& e) {
             return fail(c, e.code(), e.what());
         }
+        if (!authentic(m.auth, [&] { return registration_mac(options.secret, m); }))
+            return fail(c, ErrorCode::auth_failed,
+                        "registration of peer " + std::to_string(m.peer_id) + " in '" + m.comm + "' " +
+                            auth_problem(m.auth));
         Registry::Outcome outcome = registry.add(c.id, m, c.observed, Clock::now());
         if (outcome.error) return fail(c, outcome.error->code, outcome.error->text);
         c.state = State::registered;
@@ -312,11 +340,141 @@ struct RendezvousServer::Impl {
         }
     }
 
+    /// With a secret: the presented MAC must match (constant time). Without
+    /// one: no MAC may be presented (a client believing itself protected by
+    /// a secret must not be served by a server that checks none).
+    template <typename ComputeMac>
+    bool authentic(const std::string& presented, ComputeMac compute) const {
+        if (options.secret.empty()) return presented.empty();
+        return macs_equal(compute(), presented);
+    }
+
+    std::string auth_problem(const std::string& presented) const {
+        if (options.secret.empty()) return "carries authentication but this server has no secret configured";
+        if (presented.empty()) return "carries no authentication but this server requires the shared secret";
+        return "failed authentication (wrong shared secret)";
+    }
+
+    // ---- relay ------------------------------------------------------------
+
+    /// RELAY_OPEN: wait for the partner's, then splice the two connections.
+    void open_relay(Client& c, const FrameView& frame) {
+        RelayOpenMessage m;
+        try {
+            m = decode_relay_open(frame.payload);
+        } catch (const ProtocolError& e) {
+            return fail(c, e.code(), e.what());
+        }
+        if (!authentic(m.auth, [&] { return relay_mac(options.secret, m); }))
+            return fail(c, ErrorCode::auth_failed,
+                        "relay " + std::to_string(m.from) + "->" + std::to_string(m.to) + " in '" + m.comm + "' " +
+                            auth_problem(m.auth));
+        if (m.comm.empty()) return fail(c, ErrorCode::bad_name, "relay for an empty communicator name");
+        if (m.from == m.to) return fail(c, ErrorCode::bad_peer, "relay from peer " + std::to_string(m.from) + " to itself");
+        RelayKey key{m.comm, m.from, m.to};
+        if (relay_waiting.count(key))
+            return fail(c, ErrorCode::duplicate_peer,
+                        "relay " + std::to_string(m.from) + "->" + std::to_string(m.to) + " in '" + m.comm +
+                            "' is already requested by another connection");
+        if (relay_waiting.size() >= options.max_communicators)
+            return fail(c, ErrorCode::too_many_communicators, "too many relays waiting for their partner");
+        c.relay_key = key;
+        auto partner = relay_waiting.find(RelayKey{m.comm, m.to, m.from});
+        if (partner == relay_waiting.end()) {
+            relay_waiting.emplace(key, c.id);
+            c.state = State::relay_waiting;
+            log("client " + std::to_string(c.id) + " waits to relay " + std::to_string(m.from) + "->" +
+                std::to_string(m.to) + " in '" + m.comm + "'");
+            return;
+        }
+        Client& other = clients.at(partner->second);
+        relay_waiting.erase(partner);
+        c.state = other.state = State::relaying;
+        c.partner = other.id;
+        other.partner = c.id;
+        log("relaying between clients " + std::to_string(c.id) + " and " + std::to_string(other.id) + " ('" +
+            m.comm + "' peers " + std::to_string(m.from) + ", " + std::to_string(m.to) + ")");
+        const auto ready = std::make_shared<const Bytes>(encode_relay_ready());
+        for (Client* side : {&c, &other}) {
+            side->out.push_back(ready);
+            side->out_bytes += ready->size();
+        }
+        flush(other);
+        flush(c);
+        forward_pending_input(other);
+        // c's own pending input is forwarded by parse_frames once it returns.
+    }
+
+    /// Moves bytes a relaying client sent before pairing to its partner.
+    void forward_pending_input(Client& c) {
+        if (c.in.empty() || c.dead) return;
+        Client* p = partner_of(c);
+        if (!p) return;
+        auto chunk = std::make_shared<const Bytes>(std::move(c.in));
+        c.in.clear();
+        p->out_bytes += chunk->size();
+        p->out.push_back(std::move(chunk));
+        flush(*p);
+    }
+
+    Client* partner_of(const Client& c) {
+        auto it = clients.find(c.partner);
+        if (it == clients.end() || it->second.dead) return nullptr;
+        return &it->second;
+    }
+
+    void on_relay_event(Client& c, std::uint32_t events) {
+        if (!c.dead && (events & EPOLLOUT)) flush(c);
+        if (c.dead || c.read_eof || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR))) return;
+        Client* p = partner_of(c);
+        if (!p) return kill(c);
+        for (int reads = 0; reads < kReadsPerWake && p->out_bytes < kRelayQueueLimit; ++reads) {
+            ssize_t n = ::recv(c.fd.get(), scratch.data(), scratch.size(), 0);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+                log("relay client " + std::to_string(c.id) + ": " + errno_text(errno));
+                kill(*p);  // closing both: the partner sees the stream end
+                return kill(c);
+            }
+            if (n == 0) {
+                // Half-close travels on: the partner gets a FIN after the queued bytes.
+                c.read_eof = true;
+                p->shut_after_flush = true;
+                break;
+            }
+            auto chunk = std::make_shared<const Bytes>(scratch.begin(), scratch.begin() + n);
+            p->out_bytes += chunk->size();
+            p->out.push_back(std::move(chunk));
+        }
+        flush(*p);
+        if (!c.dead) update_interest(c);
+    }
+
+    /// Level-triggered epoll: read interest only while the relay partner has
+    /// room (and never after EOF), write interest only while output waits.
+    void update_interest(Client& c) {
+        std::uint32_t events = 0;
+        if (c.state != State::relaying) {
+            events = EPOLLIN | (c.out.empty() ? 0u : static_cast<std::uint32_t>(EPOLLOUT));
+        } else {
+            Client* p = partner_of(c);
+            if (!c.read_eof && p && p->out_bytes < kRelayQueueLimit) events |= EPOLLIN;
+            if (!c.out.empty()) events |= EPOLLOUT;
+        }
+        watch(c.fd.get(), c.id, events, EPOLL_CTL_MOD);
+        c.watching_writable = (events & EPOLLOUT) != 0;
+    }
+
     /// Sends ERROR and closes gracefully; drops the client's registration.
     void fail(Client& c, ErrorCode code, const std::string& text) {
         log("client " + std::to_string(c.id) + " (" + c.observed.to_string() + "): error " + to_string(code) +
             ": " + text);
         registry.remove(c.id);
+        if (c.state == State::relay_waiting) {
+            auto it = relay_waiting.find(c.relay_key);
+            if (it != relay_waiting.end() && it->second == c.id) relay_waiting.erase(it);
+        }
         c.out.push_back(std::make_shared<const Bytes>(encode(ErrorMessage{code, text})));
         begin_closing(c);
     }
@@ -336,6 +494,10 @@ struct RendezvousServer::Impl {
             if (n < 0) {
                 if (errno == EINTR) continue;
                 if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    if (c.state == State::relaying) {
+                        update_interest(c);
+                        return;
+                    }
                     if (!c.watching_writable) {
                         watch(c.fd.get(), c.id, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
                         c.watching_writable = true;
@@ -346,11 +508,13 @@ struct RendezvousServer::Impl {
                 return kill(c);
             }
             c.out_offset += static_cast<std::size_t>(n);
+            c.out_bytes -= std::min(c.out_bytes, static_cast<std::size_t>(n));
             if (c.out_offset == chunk.size()) {
                 c.out.pop_front();
                 c.out_offset = 0;
             }
         }
+        if (c.state == State::relaying) return relay_flushed(c);
         if (c.watching_writable) {
             watch(c.fd.get(), c.id, EPOLLIN, EPOLL_CTL_MOD);
             c.watching_writable = false;
@@ -361,6 +525,24 @@ struct RendezvousServer::Impl {
         }
     }
 
+    /// A relaying client's queue is empty: pass on its partner's FIN, resume
+    /// reading the partner, end the pair once both directions are closed.
+    void relay_flushed(Client& c) {
+        if (c.shut_after_flush && !c.write_shut) {
+            ::shutdown(c.fd.get(), SHUT_WR);
+            c.write_shut = true;
+        }
+        update_interest(c);
+        Client* p = partner_of(c);
+        if (!p) return kill(c);
+        if (!p->read_eof) update_interest(*p);
+        if (c.read_eof && p->read_eof && c.write_shut && p->write_shut) {
+            log("relay between clients " + std::to_string(c.id) + " and " + std::to_string(p->id) + " ended");
+            kill(*p);
+            kill(c);
+        }
+    }
+
     void sweep(Clock::time_point now) {
         for (const Registry::Expiry& e : registry.expire(now)) {
             auto it = clients.find(e.client);
@@ -368,7 +550,13 @@ struct RendezvousServer::Impl {
         }
         for (auto& [id, c] : clients) {
             if (c.dead) continue;
-            if (c.state == State::fresh && now - c.last_activity >= options.idle_timeout) {
+            if (c.state == State::relay_waiting && now - c.last_activity >= options.registration_ttl) {
+                fail(c, ErrorCode::expired,
+                     "relay " + std::to_string(std::get<1>(c.relay_key)) + "->" +
+                         std::to_string(std::get<2>(c.relay_key)) + " in '" + std::get<0>(c.relay_key) +
+                         "': the partner did not ask for it within " +
+                         std::to_string(options.registration_ttl.count()) + " ms");
+            } else if (c.state == State::fresh && now - c.last_activity >= options.idle_timeout) {
                 fail(c, ErrorCode::idle,
                      "no complete registration within the idle timeout of " +
                          std::to_string(options.idle_timeout.count()) + " ms");
@@ -388,7 +576,13 @@ struct RendezvousServer::Impl {
         if (c.dead) return;
         c.dead = true;
         registry.remove(c.id);  // at once: later events of this batch must not see it
+        if (c.state == State::relay_waiting) {
+            auto it = relay_waiting.find(c.relay_key);
+            if (it != relay_waiting.end() && it->second == c.id) relay_waiting.erase(it);
+        }
         dead.push_back(c.id);
+        if (c.state == State::relaying)
+            if (Client* p = partner_of(c)) kill(*p);  // a relay ends with either side
     }
 
     void reap() {
@@ -402,7 +596,7 @@ struct RendezvousServer::Impl {
         try {
             const Bytes bye = encode(ErrorMessage{ErrorCode::shutting_down, "the rendezvous server is stopping"});
             for (auto& [id, c] : clients) {
-                if (c.state == State::closing || c.dead) continue;
+                if (c.state == State::closing || c.state == State::relaying || c.dead) continue;
                 [[maybe_unused]] auto n = ::send(c.fd.get(), bye.data(), bye.size(), MSG_NOSIGNAL);
                 ::shutdown(c.fd.get(), SHUT_WR);
             }

@@ -125,7 +125,7 @@ Endpoint remote_endpoint(int fd) {
     return address.endpoint();
 }
 
-UniqueFd listen_tcp(const Endpoint& endpoint, int backlog, std::size_t buffer_bytes) {
+UniqueFd listen_tcp(const Endpoint& endpoint, int backlog, std::size_t buffer_bytes, bool share_port) {
     int last_error = 0;
     for (const SocketAddress& address : resolve(endpoint)) {
         UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -135,6 +135,7 @@ UniqueFd listen_tcp(const Endpoint& endpoint, int backlog, std::size_t buffer_by
         }
         int one = 1;
         ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (share_port) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
         set_buffer_sizes(fd.get(), buffer_bytes);
         if (::bind(fd.get(), address.get(), address.length) < 0 || ::listen(fd.get(), backlog) < 0) {
             last_error = errno;
@@ -145,11 +146,27 @@ UniqueFd listen_tcp(const Endpoint& endpoint, int backlog, std::size_t buffer_by
     throw_system_error("cannot listen on " + endpoint.to_string(), last_error);
 }
 
-UniqueFd start_connect(const SocketAddress& address, std::size_t buffer_bytes, int& error) {
+UniqueFd start_connect(const SocketAddress& address, std::size_t buffer_bytes, int& error,
+                       const Endpoint* bind_to) {
     UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) {
         error = errno;
         return fd;
+    }
+    if (bind_to) {
+        // The port this peer listens on: sharing it (REUSEADDR + REUSEPORT on
+        // every socket) makes outgoing SYNs leave from it, which is what TCP
+        // hole punching needs.
+        int one = 1;
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        Endpoint local = *bind_to;
+        if (is_wildcard_host(local.host)) local.host = address.family() == AF_INET6 ? "::" : "0.0.0.0";
+        const SocketAddress bound = resolve(local).front();
+        if (::bind(fd.get(), bound.get(), bound.length) < 0) {
+            error = errno;
+            return fd;
+        }
     }
     // Buffer sizes must be set before connect to affect the window scale.
     set_buffer_sizes(fd.get(), buffer_bytes);
@@ -181,7 +198,7 @@ short poll_one(int fd, short events, const Deadline& deadline) {
 }
 
 UniqueFd connect_with_deadline(const Endpoint& endpoint, const Deadline& deadline, const std::string& what,
-                               std::size_t buffer_bytes) {
+                               std::size_t buffer_bytes, const Endpoint* bind_to) {
     const std::vector<SocketAddress> addresses = resolve(endpoint);
     std::chrono::milliseconds backoff{5};
     std::string last_error = "no attempt made";
@@ -189,7 +206,7 @@ UniqueFd connect_with_deadline(const Endpoint& endpoint, const Deadline& deadlin
         bool refused_only = true;
         for (const SocketAddress& address : addresses) {
             int error = 0;
-            UniqueFd fd = start_connect(address, buffer_bytes, error);
+            UniqueFd fd = start_connect(address, buffer_bytes, error, bind_to);
             if (error == EINPROGRESS) {
                 short revents = poll_one(fd.get(), POLLOUT, deadline);
                 error = revents == 0 ? ETIMEDOUT : pending_socket_error(fd.get());
@@ -198,7 +215,10 @@ UniqueFd connect_with_deadline(const Endpoint& endpoint, const Deadline& deadlin
             last_error = errno_text(error);
             // A refused connection means nobody listens yet: worth retrying.
             // A timeout is only retried while time is left (loop condition).
-            if (error != ECONNREFUSED && error != ETIMEDOUT) refused_only = false;
+            // EADDRINUSE/EADDRNOTAVAIL: our shared port's previous connection
+            // to this server is still closing.
+            if (error != ECONNREFUSED && error != ETIMEDOUT && error != EADDRINUSE && error != EADDRNOTAVAIL)
+                refused_only = false;
         }
         if (!refused_only)
             throw IoError(what + ": cannot connect to " + endpoint.to_string() + ": " + last_error + " (after " +

@@ -85,11 +85,16 @@ Endpoint remote_endpoint(int fd);
 
 /// A non-blocking listening TCP socket on host:port (port 0: chosen by the
 /// OS). `buffer_bytes` is inherited by accepted sockets. Throws IoError.
-UniqueFd listen_tcp(const Endpoint& endpoint, int backlog, std::size_t buffer_bytes = 0);
+/// `share_port` adds SO_REUSEPORT, so connecting sockets can bind the same
+/// port (hole punching).
+UniqueFd listen_tcp(const Endpoint& endpoint, int backlog, std::size_t buffer_bytes = 0, bool share_port = false);
 
 /// Starts a non-blocking connect to `address`. Returns the socket; `error`
 /// is 0 when connected at once, EINPROGRESS while pending, or the errno.
-UniqueFd start_connect(const SocketAddress& address, std::size_t buffer_bytes, int& error);
+/// With `bind_to`, the socket first binds that local endpoint (wildcard host
+/// allowed) with SO_REUSEADDR and SO_REUSEPORT.
+UniqueFd start_connect(const SocketAddress& address, std::size_t buffer_bytes, int& error,
+                       const Endpoint* bind_to = nullptr);
 
 /// SO_ERROR of a socket whose non-blocking connect finished (0: connected).
 int pending_socket_error(int fd);
@@ -99,7 +104,7 @@ int pending_socket_error(int fd);
 /// returned non-blocking. Throws TimeoutError naming `what`, the endpoint,
 /// the last error and elapsed versus allowed time; IoError for other errors.
 UniqueFd connect_with_deadline(const Endpoint& endpoint, const Deadline& deadline, const std::string& what,
-                               std::size_t buffer_bytes = 0);
+                               std::size_t buffer_bytes = 0, const Endpoint* bind_to = nullptr);
 
 /// poll(2) on one descriptor until `events` or the deadline; retries EINTR.
 /// Returns the revents (0 when the deadline passed first).

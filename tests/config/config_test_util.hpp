@@ -75,6 +75,8 @@ inline void expect_same_config(const Config& actual, const Config& expected) {
     EXPECT_EQ(actual.s3.poll_max, expected.s3.poll_max);
     EXPECT_EQ(actual.s3.max_retries, expected.s3.max_retries);
     EXPECT_EQ(actual.s3.multipart_threshold, expected.s3.multipart_threshold);
+    EXPECT_EQ(actual.s3.parallel_transfers, expected.s3.parallel_transfers);
+    EXPECT_EQ(actual.s3.finalize_timeout, expected.s3.finalize_timeout);
 }
 
 }  // namespace fmi::test

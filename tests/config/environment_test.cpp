@@ -56,6 +56,8 @@ const std::vector<Override>& overrides() {
         {"FMI_DIRECT_SECRET", "token-1", [](const Config& c) { EXPECT_EQ(c.direct.secret, "token-1"); }},
         {"FMI_DIRECT_LISTEN_HOST", "127.0.0.1", [](const Config& c) { EXPECT_EQ(c.direct.listen_host, "127.0.0.1"); }},
         {"FMI_DIRECT_CONNECT_TIMEOUT_MS", "9000", [](const Config& c) { EXPECT_EQ(c.direct.connect_timeout, 9000ms); }},
+        {"FMI_DIRECT_RELAY", "force", [](const Config& c) { EXPECT_EQ(c.direct.relay, DirectOptions::Relay::force); }},
+        {"FMI_DIRECT_PUNCH_TIMEOUT_MS", "1234", [](const Config& c) { EXPECT_EQ(c.direct.punch_timeout, 1234ms); }},
         {"FMI_DIRECT_SPIN_US", "0", [](const Config& c) { EXPECT_EQ(c.direct.spin, std::chrono::microseconds(0)); }},
         {"FMI_REDIS_ENABLED", "yes", [](const Config& c) { EXPECT_TRUE(c.redis.enabled); }},
         {"FMI_REDIS_HOST", "cache.internal", [](const Config& c) { EXPECT_EQ(c.redis.host, "cache.internal"); }},
@@ -246,7 +248,7 @@ const Misspelled misspelled[] = {
     {"FMI_S3_BUCKETS", "FMI_S3_BUCKET"},
     {"FMI_NUM_PEER", "FMI_NUM_PEERS"},
     {"FMI_RENDEZVOUS_HOST", "FMI_RENDEZVOUS"},  // a section prefix, but no such variable
-    {"FMI_DIRECT_TIMEOUT_MS", "FMI_TIMEOUT_MS"},
+    {"FMI_DIRECT_TIMEOUT_MS", "FMI_DIRECT_PUNCH_TIMEOUT_MS"},  // nearest by edit distance (6 vs 7 to FMI_TIMEOUT_MS)
     {"FMI_S3_XYZZY", ""},  // a section prefix, nothing close
 };
 

@@ -41,6 +41,8 @@ Config every_field_changed() {
     c.direct.secret = "s3cr3t";
     c.direct.socket_buffer_bytes = 1u << 20;
     c.direct.spin = std::chrono::microseconds(20);
+    c.direct.relay = DirectOptions::Relay::never;
+    c.direct.punch_timeout = 2500ms;
     c.redis.enabled = true;
     c.redis.host = "redis.local";
     c.redis.port = 6380;
@@ -68,6 +70,8 @@ Config every_field_changed() {
     c.s3.poll_max = 500ms;
     c.s3.max_retries = 7;
     c.s3.multipart_threshold = 32u << 20;
+    c.s3.parallel_transfers = 8;
+    c.s3.finalize_timeout = std::chrono::milliseconds(9000);
     return c;
 }
 
@@ -85,7 +89,9 @@ constexpr const char* every_field_document = R"({
     "connect_timeout_ms": 4500,
     "secret": "s3cr3t",
     "socket_buffer_bytes": 1048576,
-    "spin_us": 20
+    "spin_us": 20,
+    "relay": "never",
+    "punch_timeout_ms": 2500
   },
   "redis": {
     "enabled": true, "host": "redis.local", "port": 6380, "user": "alice", "password": "pw",
@@ -97,7 +103,8 @@ constexpr const char* every_field_document = R"({
     "bucket": "fmi-bucket", "path_style": true, "access_key_id": "AK", "secret_access_key": "SK",
     "session_token": "TOK", "profile": "dev", "key_prefix": "runs/fmi",
     "connect_timeout_ms": 2000, "request_timeout_ms": 45000, "poll_initial_ms": 10,
-    "poll_max_ms": 500, "max_retries": 7, "multipart_threshold_bytes": 33554432
+    "poll_max_ms": 500, "max_retries": 7, "multipart_threshold_bytes": 33554432,
+    "parallel_transfers": 8, "finalize_timeout_ms": 9000
   },
   "model": {"Direct": {"bandwidth": 400.0, "overhead": 0.34}}
 })";
@@ -187,6 +194,7 @@ const BadCase bad_cases[] = {
     {"UnknownNested", R"({"redis": {"prot": 6379}})", "redis.prot", "did you mean 'port'"},
     {"UnknownS3", R"({"s3": {"buckett": "b"}})", "s3.buckett", "unknown field"},
     {"UnknownDirect", R"({"direct": {"secrets": "x"}})", "direct.secrets", "did you mean 'secret'"},
+    {"BadRelayMode", R"({"direct": {"relay": "sometimes"}})", "direct.relay", "unknown relay mode"},
     {"UnknownFarFromAll", R"({"zzzzzzzzzzzzzz": 1})", "zzzzzzzzzzzzzz", "unknown field"},
     // Wrong types.
     {"TimeoutAsString", R"({"timeout_ms": "100"})", "timeout_ms", "expected an integer, got a string"},

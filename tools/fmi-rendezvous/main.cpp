@@ -38,7 +38,9 @@ constexpr const char* kUsage =
     "  --idle-ms N   disconnect clients that send no registration for N ms\n"
     "                (default 600000)\n"
     "  --verbose     log every connection, registration and error to stderr\n"
-    "  --help        print this help\n";
+    "  --help        print this help\n"
+    "environment: FMI_RENDEZVOUS_SECRET, when set, is the shared secret every\n"
+    "  registration and relay request must be authenticated with (HMAC-SHA256)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
     std::cerr << "fmi-rendezvous: " << message << "\n\n" << kUsage;
@@ -83,6 +85,9 @@ fmi::detail::RendezvousServerOptions parse_arguments(int argc, char** argv) {
             usage_error("unknown argument '" + std::string(arg) + "'");
         }
     }
+    // The shared secret comes from the environment, never the command line
+    // (other users can read command lines in ps).
+    if (const char* secret = std::getenv("FMI_RENDEZVOUS_SECRET")) options.secret = secret;
     if (options.registration_ttl.count() == 0) usage_error("--ttl-ms must be positive");
     if (options.idle_timeout.count() == 0) usage_error("--idle-ms must be positive");
     return options;

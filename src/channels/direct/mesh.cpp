@@ -1,6 +1,7 @@
 #include "channels/direct/mesh.hpp"
 
 #include "channels/direct/wire.hpp"
+#include "rendezvous/auth.hpp"
 #include "rendezvous/client.hpp"
 
 #include <fmi/errors.hpp>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <set>
 
 namespace fmi::detail::direct {
 
@@ -27,7 +29,8 @@ using std::chrono::milliseconds;
 struct Handshake {
     enum class Phase { connecting, sending, receiving, waiting_retry, done, dropped };
 
-    bool outgoing = false;
+    bool outgoing = false;  // we connected (or punched) and send our HELLO first
+    bool relayed = false;   // a stream through the rendezvous server: no retries
     int peer = -1;  // incoming: known once the HELLO is read
     Phase phase = Phase::receiving;
     UniqueFd fd;
@@ -116,12 +119,24 @@ public:
     std::vector<Link> build() {
         validate();
         if (who_.size == 1) return std::move(links_);
-        listener_ = listen_tcp({options_.listen_host, 0}, std::max(who_.size, 16), options_.socket_buffer_bytes);
-        const rendezvous::PeersMessage peers = exchange_endpoints();
-        for (int j = 0; j < who_.rank; ++j) start_outgoing(peers.peers[static_cast<std::size_t>(j)]);
+        // The port is shared (SO_REUSEPORT) by the listener, the connection
+        // to the server and the connections to partners, so the server sees
+        // the NAT mapping that partners must punch towards.
+        listener_ = listen_tcp({options_.listen_host, 0}, std::max(who_.size, 16), options_.socket_buffer_bytes,
+                               /*share_port=*/true);
+        own_port_ = {options_.listen_host, local_endpoint(listener_.get()).port};
+        peers_ = exchange_endpoints();
         missing_ = who_.size - 1;
+        punch_deadline_ = Clock::now() + options_.punch_timeout;
+        if (options_.relay == DirectOptions::Relay::force) {
+            start_relays();
+        } else {
+            for (int j = 0; j < who_.size; ++j)
+                if (j != who_.rank) plan_direct(j);
+        }
         while (missing_ > 0) run_once();
-        log_.debug("direct: connected to all " + std::to_string(who_.size - 1) + " partners after " +
+        log_.debug(self() + ": connected to all " + std::to_string(who_.size - 1) + " partners (" +
+                   std::to_string(relaying_.size()) + " relayed) after " +
                    std::to_string(deadline_.elapsed().count()) + " ms");
         return std::move(links_);
     }
@@ -137,8 +152,6 @@ private:
             throw UsageError("direct: communicator name must have 1.." +
                              std::to_string(rendezvous::kMaxCommunicatorNameBytes) + " bytes, got " +
                              std::to_string(who_.comm.size()));
-        if (!options_.secret.empty())
-            throw ConfigError("direct.secret", "authenticated rendezvous is not implemented yet");
         if (who_.size > 1 && options_.rendezvous_port == 0)
             throw ConfigError("direct.rendezvous_port",
                               "no rendezvous server configured (port 0); fmirun sets FMI_RENDEZVOUS");
@@ -151,7 +164,8 @@ private:
 
     /// Steps 2: register our listen endpoint, learn everyone's.
     rendezvous::PeersMessage exchange_endpoints() {
-        rendezvous::RendezvousClient client({options_.rendezvous_host, options_.rendezvous_port}, deadline_);
+        rendezvous::RendezvousClient client({options_.rendezvous_host, options_.rendezvous_port}, own_port_,
+                                            deadline_);
         Endpoint mine = local_endpoint(listener_.get());
         if (is_wildcard_host(options_.listen_host)) mine.host = client.local_endpoint().host;
         log_.debug(self() + ": registering " + mine.to_string() + " at " + client.server().to_string());
@@ -160,17 +174,46 @@ private:
         request.peer_id = static_cast<std::uint32_t>(who_.rank);
         request.peer_count = static_cast<std::uint32_t>(who_.size);
         request.endpoints = {mine};
+        if (!options_.secret.empty()) request.auth = rendezvous::registration_mac(options_.secret, request);
         return client.register_and_wait(request, deadline_);
     }
 
-    void start_outgoing(const rendezvous::PeerEntry& entry) {
+    const rendezvous::PeerEntry& entry(int peer) const { return peers_.peers[static_cast<std::size_t>(peer)]; }
+
+    /// Behind a NAT: the server saw another address than the peer registered.
+    bool behind_nat(int peer) const {
+        const auto& e = entry(peer);
+        for (const Endpoint& p : e.private_endpoints)
+            if (p.host == e.public_endpoint.host) return false;
+        return true;
+    }
+
+    /// How to reach `peer` directly (docs/rendezvous.md, "NAT types"):
+    ///  - same public address as ours (same host, or behind the same NAT):
+    ///    its private endpoints; the higher peer connects, the lower accepts;
+    ///  - otherwise its public endpoint (= the private one when it has no
+    ///    NAT); when either side is behind a NAT, BOTH connect, from their
+    ///    shared port to the other's public endpoint (TCP simultaneous open),
+    ///    so each NAT sees outgoing traffic and lets the other's SYN in.
+    void plan_direct(int peer) {
+        const bool same_site = entry(peer).public_endpoint.host == entry(who_.rank).public_endpoint.host;
+        const bool punch = !same_site && (behind_nat(peer) || behind_nat(who_.rank));
+        if (peer > who_.rank && !punch) return;  // it connects to us
+        std::vector<Endpoint> targets;
+        if (same_site) targets = entry(peer).private_endpoints;
+        if (targets.empty()) targets.push_back(entry(peer).public_endpoint);
+        if (punch)
+            log_.debug(self() + ": punching to peer " + std::to_string(peer) + " at " + targets.front().to_string());
+        start_outgoing(peer, std::move(targets));
+    }
+
+    void start_outgoing(int peer, std::vector<Endpoint> targets) {
         auto h = std::make_unique<Handshake>();
         h->outgoing = true;
-        h->peer = static_cast<int>(entry.id);
-        h->endpoints = entry.private_endpoints;
-        if (h->endpoints.empty()) h->endpoints.push_back(entry.public_endpoint);
+        h->peer = peer;
+        h->endpoints = std::move(targets);
         h->backoff = tuning_.retry_initial;
-        h->out = encode_hello({who_.comm, static_cast<std::uint32_t>(who_.rank), entry.id});
+        h->out = encode_hello({who_.comm, static_cast<std::uint32_t>(who_.rank), static_cast<std::uint32_t>(peer)});
         attempt_connect(*h);
         handshakes_.push_back(std::move(h));
     }
@@ -184,7 +227,7 @@ private:
         try {
             int error = 0;
             // One address per endpoint: ours are numeric, so this is no lookup.
-            h.fd = start_connect(resolve(h.address).front(), options_.socket_buffer_bytes, error);
+            h.fd = start_connect(resolve(h.address).front(), options_.socket_buffer_bytes, error, &own_port_);
             if (error == 0) {
                 h.phase = Handshake::Phase::sending;
             } else if (error == EINPROGRESS) {
@@ -198,6 +241,10 @@ private:
     }
 
     void retry_later(Handshake& h, const std::string& why) {
+        if (h.relayed)
+            throw PeerLostError(self() + ": relayed connection to peer " + std::to_string(h.peer) + " through " +
+                                h.address.to_string() + " failed: " + why,
+                                h.peer);
         h.fd.reset();
         h.last_error = why;
         h.phase = Handshake::Phase::waiting_retry;
@@ -214,7 +261,15 @@ private:
     }
 
     void established(Handshake& h) {
+        if (links_[static_cast<std::size_t>(h.peer)].fd) return drop(h, "second connection from peer " + std::to_string(h.peer));
         set_nodelay(h.fd.get());
+        // Other attempts for this partner (the punch from the other side, a
+        // retry) are no longer needed.
+        for (auto& other : handshakes_)
+            if (other.get() != &h && other->peer == h.peer && other->outgoing) {
+                other->fd.reset();
+                other->phase = Handshake::Phase::dropped;
+            }
         Link& link = links_[static_cast<std::size_t>(h.peer)];
         link.peer = h.peer;
         link.fd = std::move(h.fd);
@@ -280,8 +335,12 @@ private:
         if (h.name != who_.comm) return drop(h, "HELLO for another communicator ('" + h.name + "')");
         if (h.prefix->to != static_cast<std::uint32_t>(who_.rank))
             return drop(h, "HELLO addressed to peer " + std::to_string(h.prefix->to));
-        if (from <= static_cast<std::uint32_t>(who_.rank) || from >= static_cast<std::uint32_t>(who_.size))
+        // Lower peers reach our listener too when a punch from their side
+        // lands after our own attempt gave up (then the NAT hands it over).
+        if (from == static_cast<std::uint32_t>(who_.rank) || from >= static_cast<std::uint32_t>(who_.size))
             return drop(h, "HELLO from peer " + std::to_string(from) + ", which should not connect to us");
+        if (relaying_.count(static_cast<int>(from)))
+            return drop(h, "peer " + std::to_string(from) + " is already reached through the relay");
         if (links_[from].fd || claimed(from, h))
             return drop(h, "second connection from peer " + std::to_string(from));
         h.peer = static_cast<int>(from);
@@ -326,13 +385,69 @@ private:
 
     int accepted_missing() const {
         int n = 0;
-        for (int j = who_.rank + 1; j < who_.size; ++j)
-            if (!links_[static_cast<std::size_t>(j)].fd) ++n;
+        for (int j = 0; j < who_.size; ++j)
+            if (j != who_.rank && !links_[static_cast<std::size_t>(j)].fd && !relaying_.count(j)) ++n;
         return n;
     }
 
+    /// Every partner not connected yet is reached through the rendezvous
+    /// server: first ask for all relays (so no two peers wait on each other
+    /// in a cycle), then wait for each; each stream then starts with the same
+    /// HELLO exchange as a direct connection.
+    void start_relays() {
+        std::vector<int> peers;
+        for (int j = 0; j < who_.size; ++j)
+            if (j != who_.rank && !links_[static_cast<std::size_t>(j)].fd) peers.push_back(j);
+        if (peers.empty()) return;
+        std::string list;
+        for (int j : peers) list += (list.empty() ? "" : ", ") + std::to_string(j);
+        log_.info(self() + ": " +
+                  (options_.relay == DirectOptions::Relay::force
+                       ? std::string("relay forced by the configuration")
+                       : "no direct connection within " + std::to_string(options_.punch_timeout.count()) + " ms") +
+                  "; relaying through " + server().to_string() + " to peers " + list);
+        for (auto& h : handshakes_)
+            if (h->outgoing && std::find(peers.begin(), peers.end(), h->peer) != peers.end()) {
+                h->fd.reset();
+                h->phase = Handshake::Phase::dropped;
+            }
+        struct Pending {
+            int peer;
+            rendezvous::RelayOpenMessage request;
+            std::unique_ptr<rendezvous::RendezvousClient> client;
+        };
+        std::vector<Pending> pending;
+        for (int j : peers) {
+            relaying_.insert(j);
+            Pending p{j, {who_.comm, static_cast<std::uint32_t>(who_.rank), static_cast<std::uint32_t>(j), {}},
+                      std::make_unique<rendezvous::RendezvousClient>(server(), deadline_)};
+            if (!options_.secret.empty()) p.request.auth = rendezvous::relay_mac(options_.secret, p.request);
+            p.client->request_relay(p.request, deadline_);
+            pending.push_back(std::move(p));
+        }
+        for (Pending& p : pending) {
+            p.client->await_relay(p.request, deadline_);
+            auto h = std::make_unique<Handshake>();
+            h->outgoing = true;  // both sides send HELLO first, then check the other's
+            h->relayed = true;
+            h->peer = p.peer;
+            h->address = server();
+            h->fd = p.client->release();
+            h->out = encode_hello({who_.comm, static_cast<std::uint32_t>(who_.rank), static_cast<std::uint32_t>(p.peer)});
+            h->phase = Handshake::Phase::sending;
+            Handshake& ref = *h;
+            handshakes_.push_back(std::move(h));
+            step(ref);
+        }
+    }
+
+    Endpoint server() const { return {options_.rendezvous_host, options_.rendezvous_port}; }
+
     void run_once() {
         if (deadline_.expired()) throw_timeout();
+        if (options_.relay == DirectOptions::Relay::automatic && relaying_.empty() && Clock::now() >= punch_deadline_)
+            start_relays();
+        if (missing_ == 0) return;
         std::vector<pollfd> fds;
         std::vector<Handshake*> owners;
         if (accepted_missing() > 0) {
@@ -340,6 +455,8 @@ private:
             owners.push_back(nullptr);
         }
         auto wake_at = deadline_.end();
+        if (options_.relay == DirectOptions::Relay::automatic && relaying_.empty())
+            wake_at = std::min(wake_at, punch_deadline_);
         for (auto& h : handshakes_) {
             short events = 0;
             switch (h->phase) {
@@ -395,6 +512,10 @@ private:
     std::vector<Link> links_;
     UniqueFd listener_;
     std::vector<std::unique_ptr<Handshake>> handshakes_;
+    Endpoint own_port_;  // listen host and port, shared by every outgoing socket
+    rendezvous::PeersMessage peers_;
+    Clock::time_point punch_deadline_{};
+    std::set<int> relaying_;  // partners reached through the relay
     int missing_ = 0;
 };
 

@@ -1,0 +1,11 @@
+#pragma once
+
+#include "collectives/p2p/p2p_run.hpp"
+
+namespace fmi::detail::p2p {
+
+/// Binomial-tree reduce for reorderable functions (reduce_binomial.cpp).
+/// out (in.size() bytes) is written at the root only; in may equal out.
+void reduce_binomial(const P2PRun& run, ConstBytes in, MutableBytes out, int root, const ReduceFn& fn);
+
+}  // namespace fmi::detail::p2p

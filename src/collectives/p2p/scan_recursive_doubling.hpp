@@ -1,0 +1,11 @@
+#pragma once
+
+#include "collectives/p2p/p2p_run.hpp"
+
+namespace fmi::detail::p2p {
+
+/// Inclusive scan by recursive doubling for associative functions
+/// (scan_recursive_doubling.cpp); in may equal out.
+void scan_recursive_doubling(const P2PRun& run, ConstBytes in, MutableBytes out, const ReduceFn& fn);
+
+}  // namespace fmi::detail::p2p
