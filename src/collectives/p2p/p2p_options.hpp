@@ -46,15 +46,15 @@ struct P2POptions {
 
     /// Largest message (bytes) for which allreduce uses recursive doubling
     /// (log2 P steps of n bytes); above it reduce-scatter + allgather, which
-    /// send 2n(P-1)/P bytes per peer. Measured crossover 64-128 KiB at 4 and 8
-    /// peers (selection.cpp).
-    std::size_t allreduce_recursive_doubling_max_bytes = 64u << 10;
+    /// send 2n(P-1)/P bytes per peer. Measured crossover 128-256 KiB at 2 and
+    /// 4 peers, ~128 KiB at 8 (selection.cpp).
+    std::size_t allreduce_recursive_doubling_max_bytes = 128u << 10;
 
     /// Above the recursive-doubling range, when P is a power of two:
     /// Rabenseifner (2 log2 P steps) up to this size, the ring (2(P-1) steps)
     /// beyond. Other peer counts always take the ring: it has no fold for
-    /// non-powers of two. Measured: Rabenseifner level with or ahead of the
-    /// ring at 4 and 8 peers up to 64 MiB, so no limit by default.
+    /// non-powers of two. Measured: Rabenseifner ahead of the ring at 4 and
+    /// 8 peers up to 64 MiB (selection.cpp), so no limit by default.
     std::size_t allreduce_rabenseifner_max_bytes = SIZE_MAX;
 
     /// Scratch budget (bytes) of the binomial gather and scatter: a relay

@@ -4,29 +4,32 @@
 // MEASURED with tests/collectives/switch_points.cpp (p2p_switch_points):
 // separate processes over the direct TCP channel on loopback, 2 cores,
 // float sums, the slowest peer's mean time per operation, best of 5
-// interleaved repetitions. The machine carried a background load of 9-12
-// runnable processes from concurrent builds during the measurement, so the
-// absolute times are inflated and noisy; the orderings below held across
-// reruns. PROVISIONAL: re-measure on an idle machine.
+// interleaved repetitions. Concurrent builds of other components kept 4-5
+// processes runnable during the second session below (9-12 during the
+// first), so times carry noise; the orderings held across reruns. Re-measure
+// on an idle machine before trusting the last few percent.
 //
-// Allreduce, us per op (RD = recursive doubling, Rab = Rabenseifner; 1 MiB
-// segments unless noted):
-//   P=2  64 KiB: RD 98   Rab 131   ring 139 | 256 KiB: RD 233  Rab 236  ring 241
-//   P=4  64 KiB: RD 263  Rab 372   ring 538 | 128 KiB: RD 612  Rab 415  ring 576
-//   P=8  64 KiB: RD 744  Rab 1248  ring 1835 | 128 KiB: RD 1337 Rab 1289 ring 1879
-//   512 KiB segments:
-//   P=8  1 MiB: Rab 5763 ring 5541 | 4 MiB: Rab 29038 ring 36012
-//        8 MiB: Rab 65417 ring 89172 | 64 MiB: Rab 556312 ring 982995
-//   P=4  64 MiB: Rab 256415 ring 355233
+// Allreduce, us per op (RD = recursive doubling, Rab = Rabenseifner),
+// second session, 512 KiB segments:
+//          64 KiB           128 KiB          256 KiB          512 KiB
+//   P=2   RD 74 Rab 98     RD 76 Rab 95     RD 176 Rab 193   RD 324 Rab 256
+//   P=4   RD 249 Rab 315   RD 381 Rab 408   RD 613 Rab 469   RD 1425 Rab 906
+//   P=8   RD 709 Rab 844   RD 1103 Rab 1039 RD 2071 Rab 1387 RD 3348 Rab 1803
+//   (ring: 92/90/183/304 at P=2, 441/444/602/999 at P=4, 1179/1587/1674/2458 at P=8)
+//   1 MiB: P=2 Rab 388 ring 423 | P=4 Rab 1048 ring 1507 | P=8 Rab 2815 ring 4197
+//   64 MiB: P=2 Rab 34.9 ms ring 33.7 | P=4 Rab 107 ms ring 137 | P=8 Rab 150 ms ring 283
+// First session (heavier load), non-powers of two, 512 KiB segments:
 //   P=3  2 MiB: Rab 5121 ring 3887 | 8 MiB: Rab 60984 ring 27124 | 16 MiB: 99646 vs 78983
 //   P=6  1 MiB: Rab 3508 ring 3117 | 4 MiB: Rab 88446 ring 24841 | 16 MiB: 208342 vs 199954
-// So: recursive doubling up to 64 KiB (crossover 64-128 KiB at 4 and 8
-// peers; at 2 peers RD and Rab move the same bytes and stay level up to
-// ~512 KiB). Above it Rabenseifner for powers of two (fewer steps; level or
-// ahead everywhere measured), the ring for every other peer count
-// (Rabenseifner's fold makes 2 rem peers carry an extra n and idles the others).
+// So: recursive doubling up to 128 KiB (crossover 128-256 KiB at 2 and 4
+// peers, ~128 KiB at 8: RD sends n log2 P per peer against Rab's 2n).
+// Above it Rabenseifner for powers of two (fewest steps; ahead of the ring
+// at every size measured but 64 MiB at 2 peers, a tie), the ring for every
+// other peer count (Rabenseifner's fold makes 2 rem peers carry an extra n
+// and idles the others).
 // Segments: 64 MiB at P=2 took 63-65 ms with 512 KiB segments against
-// 160-250 ms with 1 MiB ones (interleaved runs), hence segment_bytes.
+// 160-250 ms with 1 MiB ones in interleaved runs of the first session,
+// hence segment_bytes.
 //
 // Bcast, us per op:  P=4 1 MiB: binomial 4595 scatter+allgather 6764
 //   8 MiB: 27803 vs 38131 | P=8 1 MiB: 5959 vs 6805, 8 MiB: 59016 vs 93551.
