@@ -19,7 +19,7 @@ cmake --build "$work/cmake-build" >/dev/null
 
 libdir=$(ls -d "$work"/prefix/lib*/pkgconfig | head -n 1)
 # pkg-config's prefix is the configured one; point it at the temporary prefix.
-flags=$(PKG_CONFIG_PATH="$libdir" pkg-config --define-variable=prefix="$work/prefix" --cflags --libs --static fmi)
+flags=$(PKG_CONFIG_PATH="$libdir" pkg-config --define-variable=prefix="$work/prefix" --cflags --libs fmi)
 g++ -std=c++20 "$source_dir/tests/core/consumer/main.cpp" $flags -o "$work/consumer-pkgconfig"
 "$work/prefix/bin/fmirun" -n 3 -- "$work/consumer-pkgconfig"
 echo "install test: find_package and pkg-config consumers ran"
