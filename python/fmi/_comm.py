@@ -364,17 +364,8 @@ class Communicator:
         """Receives and returns the object peer ``source`` sent."""
         if types is not None:
             return _compat.recv(self, source, types)
-        block = bytearray(_pickling.FIRST_BLOCK)
-        self._core.recv(block, source)
-        meta_len, meta = self._parse_first(block, "recv", f"peer {source}")
-        if meta is None:
-            meta = bytearray(meta_len)
-            self._core.recv(meta, source)
-        header, lengths = _pickling.parse_meta(meta)
-        buffers = [_pickling.new_buffer(n) for n in lengths]
-        for buffer in buffers:
-            self._core.recv(buffer, source)
-        return _pickling.decode(header, buffers)
+        return self._receive_object(lambda buffer: self._core.recv(buffer, source),
+                                    "recv", f"peer {source}")
 
     # ---- object mode: collectives ---------------------------------------
     def barrier(self):
@@ -393,17 +384,8 @@ class Communicator:
             for buffer in encoded.buffers:
                 self._core.bcast(buffer, root)
             return obj
-        block = bytearray(_pickling.FIRST_BLOCK)
-        self._core.bcast(block, root)
-        meta_len, meta = self._parse_first(block, "bcast", f"the root (peer {root})")
-        if meta is None:
-            meta = bytearray(meta_len)
-            self._core.bcast(meta, root)
-        header, lengths = _pickling.parse_meta(meta)
-        buffers = [_pickling.new_buffer(n) for n in lengths]
-        for buffer in buffers:
-            self._core.bcast(buffer, root)
-        return _pickling.decode(header, buffers)
+        return self._receive_object(lambda buffer: self._core.bcast(buffer, root),
+                                    "bcast", f"the root (peer {root})")
 
     def gather(self, obj, root=0, types=None):
         """Returns the list of every peer's ``obj`` (in peer order) at the
@@ -499,6 +481,23 @@ class Communicator:
             message = f"{type(exc).__name__}: {exc}"
             send_first_block(_pickling.failure_block(message))
             raise UsageError(f"{operation}: cannot pickle {type(obj).__name__}: {message}") from exc
+
+    def _receive_object(self, receive_into, operation, sender):
+        """The receiving side of send and bcast: the first block (which may
+        carry the metadata inline or a sender's failure), then the metadata,
+        then each out-of-band buffer straight into fresh memory, all through
+        ``receive_into(buffer)``."""
+        block = bytearray(_pickling.FIRST_BLOCK)
+        receive_into(block)
+        meta_len, meta = self._parse_first(block, operation, sender)
+        if meta is None:
+            meta = bytearray(meta_len)
+            receive_into(meta)
+        header, lengths = _pickling.parse_meta(meta)
+        buffers = [_pickling.new_buffer(n) for n in lengths]
+        for buffer in buffers:
+            receive_into(buffer)
+        return _pickling.decode(header, buffers)
 
     @staticmethod
     def _parse_first(block, operation, sender):
