@@ -10,7 +10,7 @@ declare -A PACKAGES=(
   [python]="python3-dev python3-numpy python3-pytest pybind11-dev python3-setuptools python3-wheel python3-pip"
   [s3]="ceph-mon ceph-osd radosgw python3-botocore python3-boto3"
   [nat]="iproute2 iptables conntrack"
-  [bench]="libopenmpi-dev openmpi-bin libgloo-dev gnuplot-nox python3-matplotlib libbenchmark-dev"
+  [bench]="libopenmpi-dev openmpi-bin libgloo-dev python3-matplotlib redis-server"  # bench/run-all.sh (S3 channel: also s3)
   [faas]="python3-boto3"  # plus node and npm (preinstalled here; Debian's npm conflicts with them)
 )
 
