@@ -11,7 +11,7 @@ declare -A PACKAGES=(
   [s3]="ceph-mon ceph-osd radosgw python3-botocore python3-boto3"
   [nat]="iproute2 iptables conntrack"
   [bench]="libopenmpi-dev openmpi-bin libgloo-dev python3-matplotlib redis-server"  # bench/run-all.sh (S3 channel: also s3)
-  [faas]="python3-boto3"  # plus node and npm (preinstalled here; Debian's npm conflicts with them)
+  [faas]="python3-boto3 python3-pytest redis-server$(command -v node >/dev/null && command -v npm >/dev/null || echo ' nodejs npm')"  # Debian's nodejs+npm unless node and npm are already there (Debian's npm conflicts with other node installs); tests/faas installs the pinned emulator with npm ci
 )
 
 groups=("$@")

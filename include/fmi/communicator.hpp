@@ -4,11 +4,13 @@
 
 #include <fmi/config.hpp>
 #include <fmi/errors.hpp>
+#include <fmi/model.hpp>
 #include <fmi/ops.hpp>
 
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <ranges>
 #include <span>
 #include <string>
@@ -42,6 +44,11 @@ struct OperationStats {
     std::uint64_t count = 0;
     std::uint64_t bytes = 0;     ///< payload bytes passed by this peer
     double seconds = 0.0;        ///< wall time spent in the operation
+    /// What the model predicted for these operations on this channel, summed:
+    /// time, store requests (all peers), price (docs/model.md).
+    double predicted_seconds = 0.0;
+    double predicted_requests = 0.0;
+    double predicted_dollars = 0.0;
 };
 
 namespace detail {
@@ -84,6 +91,18 @@ public:
     /// Selection objective for the following operations.
     void hint(Hint h);
     Hint hint() const noexcept;
+    /// A limit on the quantity the hint does not minimise (fast: price per
+    /// operation, cheap: time per operation); {} removes it (docs/model.md).
+    void budget(const model::Budget& b);
+    model::Budget budget() const;
+    /// Pins one operation to a channel (nullopt: chosen by the model again).
+    /// Every peer must pin alike.
+    void pin(Operation op, std::optional<ChannelKind> channel);
+    /// Pins every operation without its own pin (nullopt: none).
+    void pin(std::optional<ChannelKind> channel);
+    /// The candidates for an operation of `bytes` bytes per peer with their
+    /// predicted time and price, and the channel that would be chosen.
+    model::Explanation explain(Operation op, std::size_t bytes) const;
 
     // ---- point to point ---------------------------------------------------
     template <ContiguousData R> void send(const R& data, int dest) { send_bytes(detail::as_bytes(data), dest); }
@@ -188,6 +207,9 @@ public:
 
     /// Per (channel, operation) counters of this peer since creation.
     std::vector<OperationStats> statistics() const;
+    /// statistics() as a table: per channel and operation the count, measured
+    /// time, bytes, and the model's predicted time, requests and price.
+    std::string summary() const;
 
     /// Releases the channels and removes what the communicator left in
     /// servers (Redis keys, S3 objects). Idempotent; called by the destructor.

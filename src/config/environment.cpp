@@ -4,12 +4,15 @@
 #include "config/environment.hpp"
 
 #include "config/consistency.hpp"
+#include "config/formats.hpp"
 #include "config/json_reader.hpp"
 
 #include <fmi/errors.hpp>
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <limits>
 
 extern char** environ;  // POSIX: the process environment
@@ -27,6 +30,20 @@ std::int64_t integer(std::string_view value, const ValueSource& source, std::int
 
 std::chrono::milliseconds millis(std::string_view value, const ValueSource& source, std::int64_t min) {
     return std::chrono::milliseconds(integer(value, source, min, limits::max_duration_ms, "ms"));
+}
+
+// FMI_MODEL names a file with the model section (what fmi-calibrate
+// writes): either {"model": {...}} or the section itself.
+std::string read_model_file(std::string_view path, const ValueSource& source) {
+    std::ifstream in{std::string(path)};
+    if (!in) fail(source, "cannot read '" + std::string(path) + "'");
+    std::stringstream text;
+    text << in.rdbuf();
+    nlohmann::json document = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+    if (document.is_discarded() || !document.is_object())
+        fail(source, "'" + std::string(path) + "' is not a JSON object");
+    if (document.size() == 1 && document.contains("model")) document = document["model"];
+    return read_model_section(document, source.field, std::string(path));
 }
 
 const std::vector<ConfigVariable> variables = {
@@ -115,6 +132,7 @@ const std::vector<ConfigVariable> variables = {
 const std::vector<std::string_view> non_config = {
     "FMI_PEER_ID", "FMI_NUM_PEERS", "FMI_COMM", "FMI_CONFIG",  // set by fmirun per peer
     "FMI_S3_DNS_NAME", "FMI_S3_RGW_DIR",                       // scripts/s3/start-rgw.sh
+    "FMI_MODEL",  // a file holding the model section: read whole by apply_environment (docs/model.md)
 };
 
 const std::vector<std::string_view> reserved_prefixes = {"FMI_TEST_", "FMI_BENCH_", "FMI_BUILD_"};
@@ -195,6 +213,8 @@ void apply_environment(Config& config, const EnvLookup& env) {
         std::optional<std::string> value = env(variable.name);
         if (value) variable.apply(config, *value, {std::string(variable.name), detail::environment_origin});
     }
+    if (std::optional<std::string> path = env("FMI_MODEL"))
+        config.model_json = detail::read_model_file(*path, {"FMI_MODEL", detail::environment_origin});
     detail::check_consistency(config);
 }
 

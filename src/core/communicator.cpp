@@ -11,6 +11,7 @@
 #include "core/selector.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -111,7 +112,7 @@ struct Communicator::Impl {
             throw ConfigError("s3.enabled", "this build of fmi has no S3 channel");
 #endif
         }
-        selector.emplace(std::move(available), config.channel);
+        selector.emplace(std::move(available), config, size);
     }
 
     void check_usable(const char* op) const {
@@ -144,7 +145,10 @@ struct Communicator::Impl {
     /// abort-everything policy on shared failures.
     template <class Body>
     void run(OpKind op, std::uint64_t seq, std::size_t bytes, Body&& body) {
-        ChannelKind kind = selector->choose(op, bytes, hint);
+        const Operation operation = detail::to_operation(op);
+        model::Explanation why = selector->explain(operation, bytes, hint);
+        if (log.enabled(detail::LogLevel::debug)) log.debug(why.to_string());
+        const ChannelKind kind = why.chosen;
         Backend& backend = *backends.at(kind);
         OpContext ctx{op, seq, Deadline(config.timeout)};
         auto start = std::chrono::steady_clock::now();
@@ -165,6 +169,12 @@ struct Communicator::Impl {
         s.count += 1;
         s.bytes += bytes;
         s.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        for (const model::Candidate& c : why.candidates) {
+            if (c.channel != kind) continue;
+            s.predicted_seconds += c.prediction.seconds;
+            s.predicted_requests += c.prediction.requests;
+            s.predicted_dollars += c.prediction.dollars();
+        }
     }
 
     void abort_all() noexcept {
@@ -223,6 +233,13 @@ const std::string& Communicator::name() const noexcept { return impl_->name; }
 const Config& Communicator::config() const noexcept { return impl_->config; }
 void Communicator::hint(Hint h) { impl_->hint = h; }
 Hint Communicator::hint() const noexcept { return impl_->hint; }
+void Communicator::budget(const model::Budget& b) { impl_->selector->budget(b); }
+model::Budget Communicator::budget() const { return impl_->selector->budget(); }
+void Communicator::pin(Operation op, std::optional<ChannelKind> channel) { impl_->selector->pin(op, channel); }
+void Communicator::pin(std::optional<ChannelKind> channel) { impl_->selector->pin_all(channel); }
+model::Explanation Communicator::explain(Operation op, std::size_t bytes) const {
+    return impl_->selector->explain(op, bytes, impl_->hint);
+}
 
 void Communicator::send_bytes(ConstBytes data, int dest) {
     impl_->check_usable("send");
@@ -307,6 +324,19 @@ void Communicator::scan_bytes(ConstBytes in, MutableBytes out, const ReduceFn& f
 std::vector<OperationStats> Communicator::statistics() const {
     std::vector<OperationStats> out;
     for (const auto& [key, s] : impl_->stats) out.push_back(s);
+    return out;
+}
+
+std::string Communicator::summary() const {
+    std::string out = "channel   operation     count   measured s         bytes   predicted s   requests   predicted $\n";
+    char line[200];
+    for (const auto& [key, s] : impl_->stats) {
+        std::snprintf(line, sizeof line, "%-9s %-10s %8llu %12.6f %13llu %13.6f %10.0f %13.3g\n", s.channel.c_str(),
+                      s.operation.c_str(), static_cast<unsigned long long>(s.count), s.seconds,
+                      static_cast<unsigned long long>(s.bytes), s.predicted_seconds, s.predicted_requests,
+                      s.predicted_dollars);
+        out += line;
+    }
     return out;
 }
 

@@ -7,19 +7,62 @@
 
 namespace fmi::detail {
 
-Selector::Selector(std::vector<ChannelKind> available, std::optional<ChannelKind> pinned)
-    : available_(std::move(available)), pinned_(pinned) {
-    if (available_.empty()) throw ConfigError("channels", "no channel is enabled (enable direct, redis or s3)");
-    if (pinned_ && std::find(available_.begin(), available_.end(), *pinned_) == available_.end())
-        throw ConfigError("channel", std::string("pinned channel '") + to_string(*pinned_) +
-                                         "' is not enabled");
+Operation to_operation(OpKind op) noexcept {
+    switch (op) {
+        case OpKind::send: return Operation::send;
+        case OpKind::bcast: return Operation::bcast;
+        case OpKind::barrier: return Operation::barrier;
+        case OpKind::gather: return Operation::gather;
+        case OpKind::scatter: return Operation::scatter;
+        case OpKind::allgather: return Operation::allgather;
+        case OpKind::reduce: return Operation::reduce;
+        case OpKind::allreduce: return Operation::allreduce;
+        case OpKind::scan: return Operation::scan;
+    }
+    return Operation::send;
 }
 
-ChannelKind Selector::choose(OpKind, std::size_t, Hint) const {
-    if (pinned_) return *pinned_;
-    for (ChannelKind preferred : {ChannelKind::direct, ChannelKind::redis, ChannelKind::s3})
-        if (std::find(available_.begin(), available_.end(), preferred) != available_.end()) return preferred;
-    return available_.front();
+Selector::Selector(std::vector<ChannelKind> available, const Config& config, int peers)
+    : available_(std::move(available)), peers_(peers), faas_memory_mib_(config.faas_memory_mib) {
+    if (available_.empty()) throw ConfigError("channels", "no channel is enabled (enable direct, redis or s3)");
+    model::Section section = model::parse_section(config.model_json, "the model section");
+    params_ = std::move(section.params);
+    // The switch points the channels will use, so the model predicts the
+    // algorithm that really runs.
+    params_.limits.redis_chunk_bytes = config.redis.chunk_bytes;
+    params_.limits.s3_multipart_bytes = config.s3.multipart_threshold;
+    params_.limits.s3_parallel_transfers = config.s3.parallel_transfers;
+    for (const auto& [op, kind] : section.pins) pin(op, kind);
+    budget_ = section.budget;
+    check_available(config.channel, "channel");
+    pin_all_ = config.channel;
+}
+
+void Selector::check_available(std::optional<ChannelKind> channel, const char* what) const {
+    if (channel && std::find(available_.begin(), available_.end(), *channel) == available_.end())
+        throw ConfigError(what, std::string("pinned channel '") + to_string(*channel) + "' is not enabled");
+}
+
+void Selector::pin(Operation op, std::optional<ChannelKind> channel) {
+    check_available(channel, (std::string("pin.") + to_string(op)).c_str());
+    if (channel) pins_[op] = *channel;
+    else pins_.erase(op);
+}
+
+void Selector::pin_all(std::optional<ChannelKind> channel) {
+    check_available(channel, "channel");
+    pin_all_ = channel;
+}
+
+model::Explanation Selector::explain(Operation op, std::size_t bytes, Hint hint) const {
+    std::optional<ChannelKind> pinned = pin_all_;
+    if (auto it = pins_.find(op); it != pins_.end()) pinned = it->second;
+    model::Request request{op, bytes, peers_, faas_memory_mib_};
+    return model::choose(params_, available_, request, hint, budget_, pinned);
+}
+
+model::Prediction Selector::predict(ChannelKind kind, Operation op, std::size_t bytes) const {
+    return model::predict(params_, kind, model::Request{op, bytes, peers_, faas_memory_mib_});
 }
 
 }  // namespace fmi::detail

@@ -1,32 +1,63 @@
-// Chooses the channel of each operation. Until the performance and cost model
-// lands (issue 6) the rule is: a pinned channel if the config names one, else
-// the first available of direct, redis, s3 — direct is both the fastest and,
-// with a shared rendezvous VM, the cheapest channel in the original's
-// measurements (fmi-facts: 0.41 ms vs 2.0 ms vs 37.5 ms latency).
+// Chooses the channel of each operation with the performance and cost model
+// (include/fmi/model.hpp, docs/model.md): a pinned channel if the user or the
+// configuration pins one (per operation first, then globally), else the
+// channel with the least predicted time (hint fast) or price (hint cheap),
+// within the budget if one is set. Every peer holds the same parameters and
+// computes the same choice, so the peers of an operation meet on one channel.
 #pragma once
 
 #include "core/op_kind.hpp"
 
 #include <fmi/config.hpp>
+#include <fmi/model.hpp>
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <vector>
 
 namespace fmi::detail {
 
+/// The public name of an internal operation kind.
+Operation to_operation(OpKind op) noexcept;
+
 class Selector {
 public:
-    Selector(std::vector<ChannelKind> available, std::optional<ChannelKind> pinned);
+    /// `config` gives the model section, the global pin and the algorithms'
+    /// switch points; `peers` is the communicator's size.
+    Selector(std::vector<ChannelKind> available, const Config& config, int peers);
+
+    /// Every candidate with its prediction, and the choice.
+    model::Explanation explain(Operation op, std::size_t bytes, Hint hint) const;
 
     /// The channel for one operation of `bytes` payload bytes per peer.
-    ChannelKind choose(OpKind op, std::size_t bytes, Hint hint) const;
+    ChannelKind choose(OpKind op, std::size_t bytes, Hint hint) const {
+        return explain(to_operation(op), bytes, hint).chosen;
+    }
 
+    /// The prediction for one channel (for statistics).
+    model::Prediction predict(ChannelKind kind, Operation op, std::size_t bytes) const;
+
+    /// Pins one operation (nullopt: back to the configuration's pin or the model).
+    void pin(Operation op, std::optional<ChannelKind> channel);
+    /// Pins every operation without a per-operation pin (nullopt: none).
+    void pin_all(std::optional<ChannelKind> channel);
+    void budget(const model::Budget& b) { budget_ = b; }
+    const model::Budget& budget() const noexcept { return budget_; }
+
+    const model::Params& params() const noexcept { return params_; }
     const std::vector<ChannelKind>& available() const noexcept { return available_; }
 
 private:
+    void check_available(std::optional<ChannelKind> channel, const char* what) const;
+
     std::vector<ChannelKind> available_;
-    std::optional<ChannelKind> pinned_;
+    model::Params params_;
+    std::map<Operation, ChannelKind> pins_;
+    std::optional<ChannelKind> pin_all_;
+    model::Budget budget_;
+    int peers_;
+    std::size_t faas_memory_mib_;
 };
 
 }  // namespace fmi::detail

@@ -70,7 +70,9 @@ pid_t spawn(const JobOptions& o, int rank, const std::string& rendezvous, const 
 }  // namespace
 
 std::vector<PeerResult> run_job(const JobOptions& o) {
-    fmi::detail::RendezvousServer server({.host = "127.0.0.1", .port = 0});
+    fmi::detail::RendezvousServerOptions server_options;
+    server_options.host = "127.0.0.1";  // port 0: a free one
+    fmi::detail::RendezvousServer server(server_options);
     std::string rendezvous = "127.0.0.1:" + std::to_string(server.port());
     TempDir dir;
     JobOptions opts = o;

@@ -1,0 +1,286 @@
+// The "model" section of a configuration: ours (SI units, docs/model.md) or
+// the original FMI's (MB/s and ms, fmi-facts), read over the defaults. Every
+// field is checked: unknown names, wrong types and out-of-range values throw
+// ConfigError naming "model.<field>" and the origin.
+#include <fmi/errors.hpp>
+#include <fmi/model.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <functional>
+#include <set>
+
+namespace fmi::model {
+
+namespace {
+
+using json = nlohmann::json;
+
+struct Reader {
+    const json& object;
+    std::string path;  // "model.redis"
+    std::string origin;
+    std::set<std::string> seen;
+
+    [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
+        throw ConfigError(path + "." + field, problem + " (in " + origin + ")");
+    }
+
+    const json* raw(const std::string& field) {
+        seen.insert(field);
+        auto it = object.find(field);
+        return it == object.end() ? nullptr : &*it;
+    }
+
+    /// A finite number >= min (and > 0 when positive is set).
+    void number(const std::string& field, double& out, bool positive = false, double scale = 1.0) {
+        const json* v = raw(field);
+        if (!v) return;
+        if (!v->is_number()) fail(field, "expected a number, got " + std::string(v->type_name()));
+        double x = v->get<double>();
+        if (!std::isfinite(x) || x < 0 || (positive && x == 0))
+            fail(field, "must be " + std::string(positive ? "positive" : "at least 0") + ", got " + v->dump());
+        out = x * scale;
+    }
+
+    void boolean(const std::string& field, bool& out) {
+        const json* v = raw(field);
+        if (!v) return;
+        if (!v->is_boolean()) fail(field, "expected true or false, got " + std::string(v->type_name()));
+        out = v->get<bool>();
+    }
+
+    Reader sub(const std::string& field) {
+        const json* v = raw(field);
+        static const json empty = json::object();
+        if (v && !v->is_object()) fail(field, "expected an object, got " + std::string(v->type_name()));
+        return Reader{v ? *v : empty, path + "." + field, origin, {}};
+    }
+
+    bool has(const std::string& field) const { return object.contains(field); }
+
+    void finish() const {
+        for (auto it = object.begin(); it != object.end(); ++it)
+            if (!seen.count(it.key())) fail(it.key(), "unknown field");
+    }
+};
+
+/// {"<peers>": value}: keys are peer counts >= 1, values finite numbers >= 0 (> 0 if positive).
+void read_peer_table(Reader& r, const std::string& field, const std::string& expected, bool positive,
+                     std::map<int, double>& out) {
+    const json* table = r.raw(field);
+    if (!table) return;
+    if (!table->is_object()) r.fail(field, "expected an object {\"<peers>\": " + expected + "}");
+    out.clear();
+    for (auto it = table->begin(); it != table->end(); ++it) {
+        int peers = 0;
+        try {
+            std::size_t used = 0;
+            peers = std::stoi(it.key(), &used);
+            if (used != it.key().size()) throw std::invalid_argument("trailing");
+        } catch (const std::exception&) {
+            r.fail(field + "." + it.key(), "the key must be a peer count");
+        }
+        if (peers < 1) r.fail(field + "." + it.key(), "the peer count must be at least 1");
+        if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0 ||
+            (positive && it->get<double>() == 0))
+            r.fail(field + "." + it.key(), "expected " + expected);
+        out[peers] = it->get<double>();
+    }
+}
+
+void read_channel(Reader r, ChannelParams& c) {
+    r.number("latency_s", c.latency_s);
+    r.number("bandwidth_Bps", c.bandwidth_Bps, true);
+    r.number("aggregate_bandwidth_Bps", c.aggregate_bandwidth_Bps);
+    r.number("poll_interval_s", c.poll_interval_s);
+    read_peer_table(r, "latency_at_peers", "seconds (a number >= 0)", false, c.latency_at_peers);
+    read_peer_table(r, "aggregate_at_peers", "bytes per second (a positive number)", true, c.aggregate_at_peers);
+    if (const json* table = r.raw("bandwidth_at_bytes")) {
+        if (!table->is_object()) r.fail("bandwidth_at_bytes", "expected an object {\"<bytes>\": bytes per second}");
+        c.bandwidth_at_bytes.clear();
+        for (auto it = table->begin(); it != table->end(); ++it) {
+            unsigned long long bytes = 0;
+            try {
+                std::size_t used = 0;
+                bytes = std::stoull(it.key(), &used);
+                if (used != it.key().size() || it.key()[0] == '-') throw std::invalid_argument("trailing");
+            } catch (const std::exception&) {
+                r.fail("bandwidth_at_bytes." + it.key(), "the key must be a message size in bytes");
+            }
+            if (bytes < 1) r.fail("bandwidth_at_bytes." + it.key(), "the size must be at least 1 byte");
+            if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() <= 0)
+                r.fail("bandwidth_at_bytes." + it.key(), "expected bytes per second (a positive number)");
+            c.bandwidth_at_bytes[static_cast<std::size_t>(bytes)] = it->get<double>();
+        }
+    }
+    r.finish();
+}
+
+void read_ours(Reader& top, Section& s) {
+    if (const json* source = top.raw("source")) {
+        if (!source->is_string()) top.fail("source", "expected a string");
+        s.params.source = source->get<std::string>();
+    }
+    read_channel(top.sub("direct"), s.params.direct);
+    read_channel(top.sub("redis"), s.params.redis);
+    read_channel(top.sub("s3"), s.params.s3);
+    top.number("reduce_Bps", s.params.reduce_Bps, true);
+    {
+        Reader p = top.sub("prices");
+        Prices& x = s.params.prices;
+        p.number("faas_gib_second", x.faas_gib_second);
+        p.number("s3_put_request", x.s3_put_request);
+        p.number("s3_get_request", x.s3_get_request);
+        p.number("transfer_per_gb", x.transfer_per_gb);
+        p.number("redis_instance_per_hour", x.redis_instance_per_hour);
+        p.number("rendezvous_vm_per_hour", x.rendezvous_vm_per_hour);
+        p.number("infrastructure_share", x.infrastructure_share);
+        p.number("operations_per_hour", x.operations_per_hour);
+        p.finish();
+    }
+    if (const json* pins = top.raw("pin")) {
+        if (!pins->is_object()) top.fail("pin", "expected an object {\"<operation>\": \"<channel>\"}");
+        for (auto it = pins->begin(); it != pins->end(); ++it) {
+            auto op = parse_operation(it.key());
+            if (!op) top.fail("pin." + it.key(), "unknown operation (send, bcast, barrier, gather, scatter, "
+                                                 "allgather, reduce, allreduce, scan)");
+            std::string name = it->is_string() ? it->get<std::string>() : "";
+            if (name == "direct") s.pins[*op] = ChannelKind::direct;
+            else if (name == "redis") s.pins[*op] = ChannelKind::redis;
+            else if (name == "s3") s.pins[*op] = ChannelKind::s3;
+            else top.fail("pin." + it.key(), "expected \"direct\", \"redis\" or \"s3\", got " + it->dump());
+        }
+    }
+    {
+        Reader b = top.sub("budget");
+        b.number("max_seconds", s.budget.max_seconds);
+        b.number("max_dollars", s.budget.max_dollars);
+        b.finish();
+    }
+}
+
+// The original FMI's section: bandwidth in MB/s, overhead in ms, prices per
+// request and per hour; include_infrastructure_costs false drops the hourly price.
+void read_original(Reader& top, Section& s) {
+    Params& p = s.params;
+    p.source = "the original FMI's model section";
+    std::optional<double> rate;
+    auto requests_per_hour = [&](Reader& r) {
+        double v = 0;
+        if (!r.has("requests_per_hour")) return;
+        r.number("requests_per_hour", v, true);
+        if (rate && *rate != v)
+            r.fail("requests_per_hour", "differs from the other channel's; one rate of operations per hour "
+                                        "is shared by the job");
+        rate = v;
+    };
+    {
+        Reader f = top.sub("FaaS");
+        f.number("gib_second_price", p.prices.faas_gib_second);
+        f.finish();
+    }
+    {
+        Reader r = top.sub("S3");
+        r.number("bandwidth", p.s3.bandwidth_Bps, true, 1e6);
+        r.number("overhead", p.s3.latency_s, false, 1e-3);
+        r.number("transfer_price", p.prices.transfer_per_gb);
+        r.number("download_price", p.prices.s3_get_request);
+        r.number("upload_price", p.prices.s3_put_request);
+        r.finish();
+    }
+    {
+        Reader r = top.sub("Redis");
+        r.number("bandwidth_single", p.redis.bandwidth_Bps, true, 1e6);
+        r.number("bandwidth_multiple", p.redis.aggregate_bandwidth_Bps, true, 1e6);
+        r.number("overhead", p.redis.latency_s, false, 1e-3);
+        r.number("transfer_price", p.prices.transfer_per_gb);
+        r.number("instance_price", p.prices.redis_instance_per_hour);
+        requests_per_hour(r);
+        bool include = true;
+        r.boolean("include_infrastructure_costs", include);
+        if (!include) p.prices.redis_instance_per_hour = 0;
+        r.finish();
+    }
+    {
+        Reader r = top.sub("Direct");
+        r.number("bandwidth", p.direct.bandwidth_Bps, true, 1e6);
+        r.number("overhead", p.direct.latency_s, false, 1e-3);
+        r.number("transfer_price", p.prices.transfer_per_gb);
+        r.number("vm_price", p.prices.rendezvous_vm_per_hour);
+        requests_per_hour(r);
+        bool include = true;
+        r.boolean("include_infrastructure_costs", include);
+        if (!include) p.prices.rendezvous_vm_per_hour = 0;
+        r.finish();
+    }
+    if (rate) p.prices.operations_per_hour = *rate;
+}
+
+json channel_json(const ChannelParams& c) {
+    json j = {{"latency_s", c.latency_s},
+              {"bandwidth_Bps", c.bandwidth_Bps},
+              {"aggregate_bandwidth_Bps", c.aggregate_bandwidth_Bps},
+              {"poll_interval_s", c.poll_interval_s}};
+    if (!c.latency_at_peers.empty()) {
+        json table = json::object();
+        for (const auto& [peers, seconds] : c.latency_at_peers) table[std::to_string(peers)] = seconds;
+        j["latency_at_peers"] = table;
+    }
+    if (!c.aggregate_at_peers.empty()) {
+        json table = json::object();
+        for (const auto& [peers, bps] : c.aggregate_at_peers) table[std::to_string(peers)] = bps;
+        j["aggregate_at_peers"] = table;
+    }
+    if (!c.bandwidth_at_bytes.empty()) {
+        json table = json::object();
+        for (const auto& [bytes, bps] : c.bandwidth_at_bytes) table[std::to_string(bytes)] = bps;
+        j["bandwidth_at_bytes"] = table;
+    }
+    return j;
+}
+
+}  // namespace
+
+Section parse_section(std::string_view json_text, std::string_view origin) {
+    json document = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+    if (document.is_discarded() || !document.is_object())
+        throw ConfigError("model", "expected a JSON object (in " + std::string(origin) + ")");
+    Section s;
+    s.params = default_params();
+    Reader top{document, "model", std::string(origin), {}};
+    const bool original = top.has("FaaS") || top.has("S3") || top.has("Redis") || top.has("Direct");
+    if (original) read_original(top, s);
+    else read_ours(top, s);
+    top.finish();
+    return s;
+}
+
+std::string to_json(const Section& s) {
+    const Params& p = s.params;
+    json j;
+    j["source"] = p.source;
+    j["direct"] = channel_json(p.direct);
+    j["redis"] = channel_json(p.redis);
+    j["s3"] = channel_json(p.s3);
+    j["reduce_Bps"] = p.reduce_Bps;
+    j["prices"] = {{"faas_gib_second", p.prices.faas_gib_second},
+                   {"s3_put_request", p.prices.s3_put_request},
+                   {"s3_get_request", p.prices.s3_get_request},
+                   {"transfer_per_gb", p.prices.transfer_per_gb},
+                   {"redis_instance_per_hour", p.prices.redis_instance_per_hour},
+                   {"rendezvous_vm_per_hour", p.prices.rendezvous_vm_per_hour},
+                   {"infrastructure_share", p.prices.infrastructure_share},
+                   {"operations_per_hour", p.prices.operations_per_hour}};
+    if (!s.pins.empty()) {
+        json pins = json::object();
+        for (const auto& [op, kind] : s.pins) pins[to_string(op)] = to_string(kind);
+        j["pin"] = pins;
+    }
+    if (s.budget.max_seconds > 0 || s.budget.max_dollars > 0)
+        j["budget"] = {{"max_seconds", s.budget.max_seconds}, {"max_dollars", s.budget.max_dollars}};
+    return j.dump(2);
+}
+
+}  // namespace fmi::model

@@ -1,0 +1,377 @@
+// The model's formulas against closed-form values, the choice rules, and the
+// model section's parsing (ours, the original FMI's, FMI_MODEL).
+#include "core/selector.hpp"
+
+#include <fmi/config.hpp>
+#include <fmi/errors.hpp>
+#include <fmi/model.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+namespace fmi::model {
+namespace {
+
+/// Parameters with round numbers, so expected values are easy to write down.
+Params round_params() {
+    Params p = default_params();
+    p.direct = {1e-3, 1e6, 0.0, {}, {}, {}, 0.0};    // 1 ms, 1 MB/s, no shared limit
+    p.redis = {2e-3, 1e6, 2e6, {}, {}, {}, 0.0};     // 2 ms, 1 MB/s, 2 MB/s together
+    p.s3 = {10e-3, 1e6, 0.0, {}, {}, {}, 0.0};       // 10 ms per message, 1 MB/s
+    p.reduce_Bps = 1e7;
+    p.prices = Prices{};
+    return p;
+}
+
+Request req(Operation op, std::size_t bytes, int peers, std::size_t mib = 1024) { return {op, bytes, peers, mib}; }
+
+TEST(ModelTime, DirectSendIsLatencyPlusBytesOverBandwidth) {
+    Prediction p = predict(round_params(), ChannelKind::direct, req(Operation::send, 1000, 2));
+    EXPECT_DOUBLE_EQ(p.seconds, 1e-3 + 1000 / 1e6);
+    EXPECT_EQ(p.algorithm, "message");
+    EXPECT_EQ(p.requests, 0);
+}
+
+TEST(ModelTime, DirectAllreduceRecursiveDoublingSteps) {
+    const Params P = round_params();
+    const double n = 1000;
+    // 4 peers: log2 4 = 2 steps of (latency + n / bandwidth + n / reduce speed)
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::allreduce, 1000, 4)).seconds,
+                     2 * (1e-3 + n / 1e6 + n / 1e7));
+    // 3 peers: P' = 2, one exchange plus the fold in and out: 3 steps
+    Prediction three = predict(P, ChannelKind::direct, req(Operation::allreduce, 1000, 3));
+    EXPECT_EQ(three.algorithm, "recursive_doubling");
+    EXPECT_DOUBLE_EQ(three.seconds, 3 * (1e-3 + n / 1e6 + n / 1e7));
+}
+
+TEST(ModelTime, DirectAllreduceLargeUsesRabenseifnerOrRing) {
+    const Params P = round_params();
+    const double n = 1 << 20;
+    Prediction rab = predict(P, ChannelKind::direct, req(Operation::allreduce, 1 << 20, 4));
+    EXPECT_EQ(rab.algorithm, "rabenseifner");
+    EXPECT_DOUBLE_EQ(rab.seconds, 4 * 1e-3 + 2 * n * 3 / 4 / 1e6 + n * 3 / 4 / 1e7);
+    Prediction ring = predict(P, ChannelKind::direct, req(Operation::allreduce, 1 << 20, 5));
+    EXPECT_EQ(ring.algorithm, "ring");
+    EXPECT_DOUBLE_EQ(ring.seconds, 8 * 1e-3 + 2 * n * 4 / 5 / 1e6 + n * 4 / 5 / 1e7);
+}
+
+TEST(ModelTime, AggregateBandwidthLimitsConcurrentStreams) {
+    Params P = round_params();
+    P.direct.aggregate_bandwidth_Bps = 2e6;  // 4 streams of 1 MB/s share 2 MB/s
+    const double n = 1000;
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::allreduce, 1000, 4)).seconds,
+                     2 * (1e-3 + 4 * n / 2e6 + n / 1e7));
+    // a single stream is not limited by the shared figure
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::send, 1000, 4)).seconds, 1e-3 + n / 1e6);
+    // measured by job size: jobs below the first count have no shared limit
+    P.direct.aggregate_at_peers = {{4, 2e6}, {8, 1e6}};
+    EXPECT_DOUBLE_EQ(P.direct.aggregate(2), 0.0);
+    EXPECT_DOUBLE_EQ(P.direct.aggregate(8), 1e6);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::allreduce, 1000, 2)).seconds,
+                     1e-3 + n / 1e6 + n / 1e7);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::allreduce, 1000, 8)).seconds,
+                     3 * (1e-3 + 8 * n / 1e6 + n / 1e7));
+}
+
+TEST(ModelTime, LatencyInterpolatesInLog2OfPeers) {
+    ChannelParams c{1.0, 1.0, 0.0, {{2, 1.0}, {8, 4.0}}, {}, {}, 0.0};
+    EXPECT_DOUBLE_EQ(c.latency(2), 1.0);
+    EXPECT_DOUBLE_EQ(c.latency(4), 2.5);   // log2 4 is halfway between log2 2 and log2 8
+    EXPECT_DOUBLE_EQ(c.latency(8), 4.0);
+    EXPECT_DOUBLE_EQ(c.latency(1), 1.0);   // below the table: its first value
+    EXPECT_DOUBLE_EQ(c.latency(32), 4.0);  // beyond it: its last value
+    ChannelParams flat{0.5, 1.0, 0.0, {}, {}, {}, 0.0};
+    EXPECT_DOUBLE_EQ(flat.latency(9), 0.5);
+}
+
+TEST(ModelTime, BandwidthBySizeInterpolatesInLog2OfBytes) {
+    ChannelParams c{0.0, 5.0, 0.0, {}, {{1024, 100.0}, {4096, 300.0}}, {}, 0.0};
+    EXPECT_DOUBLE_EQ(c.bandwidth(2048), 200.0);
+    EXPECT_DOUBLE_EQ(c.bandwidth(10), 100.0);
+    EXPECT_DOUBLE_EQ(c.bandwidth(1 << 20), 300.0);
+    Params P = round_params();
+    P.direct.bandwidth_at_bytes = {{1000, 1e6}, {4000, 4e6}};
+    // a send and a collective step use the latency between 2 peers and the
+    // bandwidth for the bytes they move
+    P.direct.latency_at_peers = {{2, 5e-3}};
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::send, 2000, 2)).seconds, 1e-3 + 2000 / 2.5e6);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::barrier, 0, 2)).seconds, 5e-3);
+}
+
+TEST(ModelTime, RedisExchangeAndReducePublish) {
+    const Params P = round_params();
+    // 4 peers x 8 B fit inline: one round trip, each reads 4 messages
+    // (4 streams of 32 B through a 2 MB/s server), folds 3.
+    Prediction small = predict(P, ChannelKind::redis, req(Operation::allreduce, 8, 4));
+    EXPECT_EQ(small.algorithm, "exchange");
+    EXPECT_DOUBLE_EQ(small.seconds, 2e-3 + 4 * 32 / 2e6 + 3 * 8 / 1e7);
+    EXPECT_DOUBLE_EQ(small.requests, 12);  // enter, XREAD, XRANGE per peer
+    // 1 MiB at 2 peers: 2 chunks of 512 KiB per message.
+    const double n = 1 << 20;
+    Prediction big = predict(P, ChannelKind::redis, req(Operation::allreduce, 1 << 20, 2));
+    EXPECT_EQ(big.algorithm, "reduce_publish");
+    // two latencies, the combiner reads 1 message, folds it, one reader reads the result
+    EXPECT_DOUBLE_EQ(big.seconds, 2 * 2e-3 + n / 1e6 + n / 1e7 + n / 1e6);
+    // other: 3 + ack; combiner 3 + 1 XREAD; contribution 2K + K; publish 2K + K reads (K = 2)
+    EXPECT_DOUBLE_EQ(big.requests, 4 + 4 + 6 + 4 + 2);
+}
+
+TEST(ModelTime, RedisSendRequestsMatchTheAlgorithmTable) {
+    const Params P = round_params();
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::send, 8, 3)).requests, 3);  // XADD; XREAD, DEL
+    // 1 MiB + 1 B: 3 chunks: sender 2 x 3 more, receiver 3 GETs more
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::send, (1 << 20) + 1, 2)).requests, 3 + 9);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::barrier, 0, 5)).requests, 10);
+}
+
+TEST(ModelTime, S3RequestsMatchTheAlgorithmTablePlusOneEmptyPollPerWaiter) {
+    Params P = round_params();
+    P.prices.s3_put_request = 5e-6;
+    P.prices.s3_get_request = 4e-7;
+    // docs/algorithms/s3.md, allreduce of 8 B: n=2: 2/2/0, n=4: 4/6/1, n=8: 8/14/1 (PUT/GET/LIST)
+    struct Row { int peers; double put, get, list; };
+    for (Row r : {Row{2, 2, 2, 0}, Row{4, 4, 6, 1}, Row{8, 8, 14, 1}}) {
+        Prediction p = predict(P, ChannelKind::s3, req(Operation::allreduce, 8, r.peers));
+        const double misses = r.peers - 1;
+        EXPECT_DOUBLE_EQ(p.requests, r.put + r.get + r.list + misses) << r.peers;
+        EXPECT_DOUBLE_EQ(p.request_dollars, (r.put + r.list) * 5e-6 + (r.get + misses) * 4e-7) << r.peers;
+    }
+    Prediction send = predict(P, ChannelKind::s3, req(Operation::send, 1000, 2));
+    EXPECT_DOUBLE_EQ(send.seconds, 10e-3 + 2 * 1000 / 1e6);  // a message and both transfers
+    EXPECT_DOUBLE_EQ(send.requests, 2.2);                    // PUT, GET, ~0.2 empty polls measured
+}
+
+TEST(ModelTime, S3AllreduceTwoPeersIsTwoMessages) {
+    const Params P = round_params();
+    const double n = 1000;
+    Prediction p = predict(P, ChannelKind::s3, req(Operation::allreduce, 1000, 2));
+    // contribution (message + put + get), fold, result (message + put + get)
+    EXPECT_DOUBLE_EQ(p.seconds, 2 * 10e-3 + 2 * n / 1e6 + n / 1e7 + n / 1e6 + n / 1e6);
+}
+
+TEST(ModelPrice, FaasInfrastructureAndRequests) {
+    Params P = round_params();
+    P.prices.faas_gib_second = 1e-5;
+    P.prices.redis_instance_per_hour = 3.6;   // $0.001 per second
+    P.prices.rendezvous_vm_per_hour = 0.36;
+    P.prices.infrastructure_share = 0.5;
+    P.prices.operations_per_hour = 3600;      // each operation holds at least 1 s of the hour
+    Prediction r = predict(P, ChannelKind::redis, req(Operation::barrier, 0, 4, 2048));
+    EXPECT_DOUBLE_EQ(r.faas_dollars, 4 * 2.0 * r.seconds * 1e-5);
+    EXPECT_DOUBLE_EQ(r.infrastructure_dollars, 3.6 * 0.5 * (1.0 / 3600));  // 2 ms < 1 s: the share of the hour
+    EXPECT_DOUBLE_EQ(r.dollars(), r.faas_dollars + r.infrastructure_dollars);
+    // An operation longer than its share of the hour pays for its time.
+    Prediction big = predict(P, ChannelKind::direct, req(Operation::send, 4'000'000, 8, 1024));
+    EXPECT_DOUBLE_EQ(big.infrastructure_dollars, 0.36 * 0.5 * big.seconds / 3600);
+    EXPECT_DOUBLE_EQ(big.faas_dollars, 2 * 1.0 * big.seconds * 1e-5);  // a send bills its two peers
+    P.prices.transfer_per_gb = 0.02;
+    Prediction s3 = predict(P, ChannelKind::s3, req(Operation::send, 1'000'000, 2));
+    EXPECT_DOUBLE_EQ(s3.transfer_dollars, 2e6 / 1e9 * 0.02);  // in and out of the store
+    EXPECT_DOUBLE_EQ(s3.infrastructure_dollars, 0);
+}
+
+TEST(ModelPrice, OnePeerIsALocalCopy) {
+    Prediction p = predict(round_params(), ChannelKind::s3, req(Operation::allreduce, 1 << 20, 1));
+    EXPECT_EQ(p.algorithm, "local");
+    EXPECT_EQ(p.seconds, 0);
+    EXPECT_EQ(p.dollars(), 0);
+    EXPECT_THROW(predict(round_params(), ChannelKind::s3, req(Operation::send, 1, 0)), UsageError);
+}
+
+const std::vector<ChannelKind> all{ChannelKind::direct, ChannelKind::redis, ChannelKind::s3};
+
+TEST(ModelChoice, FastTakesLeastTimeCheapLeastPrice) {
+    Params P = round_params();
+    P.prices.s3_put_request = 1e-9;  // S3 almost free, direct and redis pay hours
+    P.prices.rendezvous_vm_per_hour = 1.0;
+    P.prices.redis_instance_per_hour = 2.0;
+    Request r = req(Operation::allreduce, 8, 2);
+    Explanation fast = choose(P, all, r, Hint::fast, {});
+    EXPECT_EQ(fast.chosen, ChannelKind::direct);
+    EXPECT_EQ(fast.reason, "least predicted time");
+    ASSERT_EQ(fast.candidates.size(), 3u);
+    Explanation cheap = choose(P, all, r, Hint::cheap, {});
+    EXPECT_EQ(cheap.chosen, ChannelKind::s3);
+    for (const Candidate& c : cheap.candidates)
+        EXPECT_GE(c.prediction.dollars(), cheap.candidates[2].prediction.dollars());
+    EXPECT_NE(cheap.to_string().find("s3 collect_publish"), std::string::npos) << cheap.to_string();
+}
+
+TEST(ModelChoice, BudgetsConstrainTheOtherQuantity) {
+    Params P = round_params();
+    P.prices.s3_put_request = 1e-9;
+    P.prices.rendezvous_vm_per_hour = 1.0;
+    P.prices.redis_instance_per_hour = 0.5;
+    Request r = req(Operation::allreduce, 8, 2);
+    const double direct_price = predict(P, ChannelKind::direct, r).dollars();
+    const double redis_price = predict(P, ChannelKind::redis, r).dollars();
+    ASSERT_LT(redis_price, direct_price);
+    // fastest within a price that excludes direct: redis (faster than s3)
+    Explanation e = choose(P, all, r, Hint::fast, Budget{0, (redis_price + direct_price) / 2});
+    EXPECT_EQ(e.chosen, ChannelKind::redis);
+    EXPECT_FALSE(e.candidates[0].within_budget);
+    // cheapest within a time that excludes s3: redis (cheaper than direct)
+    const double redis_time = predict(P, ChannelKind::redis, r).seconds;
+    e = choose(P, all, r, Hint::cheap, Budget{redis_time * 1.01, 0});
+    EXPECT_EQ(e.chosen, ChannelKind::redis);
+    // nothing within a tiny time: the closest (direct, the fastest)
+    e = choose(P, all, r, Hint::cheap, Budget{1e-9, 0});
+    EXPECT_EQ(e.chosen, ChannelKind::direct);
+    EXPECT_NE(e.reason.find("closest"), std::string::npos);
+}
+
+TEST(ModelChoice, PinWinsAndMustBeAvailable) {
+    const Params P = round_params();
+    Request r = req(Operation::send, 8, 2);
+    EXPECT_EQ(choose(P, all, r, Hint::fast, {}, ChannelKind::s3).chosen, ChannelKind::s3);
+    EXPECT_THROW(choose(P, {ChannelKind::direct}, r, Hint::fast, {}, ChannelKind::redis), ConfigError);
+    EXPECT_THROW(choose(P, {}, r, Hint::fast, {}), ConfigError);
+}
+
+TEST(ModelDefaults, OriginalMeasurementsGiveTheExpectedExtremes) {
+    const Params P = default_params();
+    EXPECT_DOUBLE_EQ(P.direct.latency_s, 0.41e-3);
+    EXPECT_DOUBLE_EQ(P.s3.bandwidth_Bps, 54e6);
+    // fast: direct at 2 and 8 peers, small and large (lowest latency, highest
+    // bandwidth); at 32 peers 5 direct steps of 0.41 ms take longer than
+    // Redis's single 2 ms exchange round trip.
+    for (std::size_t bytes : {std::size_t{8}, std::size_t{16} << 20})
+        for (int peers : {2, 8})
+            EXPECT_EQ(choose(P, all, req(Operation::allreduce, bytes, peers, 2048), Hint::fast, {}).chosen,
+                      ChannelKind::direct);
+    // cheap: a rare tiny allreduce at 2 peers costs two PUTs on S3, less
+    // than a thousandth of an hour of the VM; at 32 peers S3's requests cost more.
+    // (128 MiB functions, the default)
+    EXPECT_EQ(choose(P, all, req(Operation::allreduce, 8, 2, 128), Hint::cheap, {}).chosen, ChannelKind::s3);
+    EXPECT_EQ(choose(P, all, req(Operation::allreduce, 8, 32, 128), Hint::cheap, {}).chosen, ChannelKind::direct);
+    // 16 MiB at 8 peers of 2 GiB: S3's seconds of FaaS time dominate
+    EXPECT_EQ(choose(P, all, req(Operation::allreduce, 16 << 20, 8, 2048), Hint::cheap, {}).chosen,
+              ChannelKind::direct);
+}
+
+TEST(ModelSection, OursRoundTripsAndOverridesDefaults) {
+    Section s = parse_section(R"({"source": "test", "redis": {"latency_s": 0.001, "latency_at_peers": {"2": 0.001, "8": 0.004}},
+        "prices": {"infrastructure_share": 0.25}, "pin": {"allreduce": "redis"}, "budget": {"max_seconds": 0.5}})");
+    EXPECT_EQ(s.params.source, "test");
+    EXPECT_DOUBLE_EQ(s.params.redis.latency_s, 0.001);
+    EXPECT_DOUBLE_EQ(s.params.redis.latency(8), 0.004);
+    EXPECT_DOUBLE_EQ(s.params.redis.bandwidth_Bps, 96e6);  // default kept
+    EXPECT_DOUBLE_EQ(s.params.prices.infrastructure_share, 0.25);
+    EXPECT_EQ(s.pins.at(Operation::allreduce), ChannelKind::redis);
+    EXPECT_DOUBLE_EQ(s.budget.max_seconds, 0.5);
+    s.params.s3.bandwidth_at_bytes = {{65536, 1e7}, {1u << 20, 2e7}};
+    Section again = parse_section(to_json(s));
+    EXPECT_EQ(again.params.s3.bandwidth_at_bytes, s.params.s3.bandwidth_at_bytes);
+    EXPECT_EQ(again.params.redis.latency_at_peers, s.params.redis.latency_at_peers);
+    EXPECT_EQ(again.pins, s.pins);
+    EXPECT_DOUBLE_EQ(again.params.prices.faas_gib_second, s.params.prices.faas_gib_second);
+    EXPECT_DOUBLE_EQ(again.budget.max_seconds, 0.5);
+}
+
+TEST(ModelSection, OriginalFormatIsConvertedToSeconds) {
+    Section s = parse_section(R"({
+      "FaaS":   {"gib_second_price": 0.0000166667},
+      "S3":     {"bandwidth": 50.0, "overhead": 40.4, "transfer_price": 0.0, "download_price": 0.00000043, "upload_price": 0.0000054},
+      "Redis":  {"bandwidth_single": 100.0, "bandwidth_multiple": 400.0, "overhead": 5.2, "transfer_price": 0.0,
+                 "instance_price": 0.038, "requests_per_hour": 1000, "include_infrastructure_costs": true},
+      "Direct": {"bandwidth": 400.0, "overhead": 0.34, "transfer_price": 0.0, "vm_price": 0.0134,
+                 "requests_per_hour": 1000, "include_infrastructure_costs": false}})");
+    EXPECT_DOUBLE_EQ(s.params.s3.bandwidth_Bps, 50e6);
+    EXPECT_DOUBLE_EQ(s.params.s3.latency_s, 0.0404);
+    EXPECT_DOUBLE_EQ(s.params.redis.aggregate_bandwidth_Bps, 400e6);
+    EXPECT_DOUBLE_EQ(s.params.redis.latency_s, 0.0052);
+    EXPECT_DOUBLE_EQ(s.params.direct.latency_s, 0.00034);
+    EXPECT_DOUBLE_EQ(s.params.prices.s3_put_request, 0.0000054);
+    EXPECT_DOUBLE_EQ(s.params.prices.redis_instance_per_hour, 0.038);
+    EXPECT_DOUBLE_EQ(s.params.prices.rendezvous_vm_per_hour, 0.0);  // infrastructure excluded
+}
+
+void expect_config_error(const std::string& text, const std::string& field) {
+    try {
+        parse_section(text, "test.json");
+        ADD_FAILURE() << "accepted " << text;
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(e.field(), field) << e.what();
+        EXPECT_NE(std::string(e.what()).find("test.json"), std::string::npos) << e.what();
+    }
+}
+
+TEST(ModelSection, BadInputNamesTheField) {
+    expect_config_error(R"({"redis": {"latency": 1}})", "model.redis.latency");
+    expect_config_error(R"({"direct": {"bandwidth_Bps": 0}})", "model.direct.bandwidth_Bps");
+    expect_config_error(R"({"s3": {"latency_s": -1}})", "model.s3.latency_s");
+    expect_config_error(R"({"s3": {"latency_s": "fast"}})", "model.s3.latency_s");
+    expect_config_error(R"({"pin": {"alreduce": "direct"}})", "model.pin.alreduce");
+    expect_config_error(R"({"pin": {"send": "sqs"}})", "model.pin.send");
+    expect_config_error(R"({"redis": {"latency_at_peers": {"two": 1}}})", "model.redis.latency_at_peers.two");
+    expect_config_error(R"({"redis": {"bandwidth_at_bytes": {"64": 0}}})", "model.redis.bandwidth_at_bytes.64");
+    expect_config_error(R"({"Redis": {"requests_per_hour": 10}, "Direct": {"requests_per_hour": 20}})",
+                        "model.Direct.requests_per_hour");
+    expect_config_error(R"({"FaaS": {}, "prices": {}})", "model.prices");
+    expect_config_error(R"([1])", "model");
+}
+
+}  // namespace
+}  // namespace fmi::model
+
+namespace fmi::detail {
+namespace {
+
+TEST(Selector, ConfigPinsBudgetAndLimits) {
+    Config config;
+    config.redis.chunk_bytes = 1000;
+    config.model_json = R"({"pin": {"barrier": "redis"}, "budget": {"max_dollars": 1}})";
+    Selector sel({ChannelKind::direct, ChannelKind::redis}, config, 4);
+    EXPECT_EQ(sel.choose(OpKind::barrier, 0, Hint::fast), ChannelKind::redis);
+    EXPECT_EQ(sel.choose(OpKind::send, 8, Hint::fast), ChannelKind::direct);
+    EXPECT_DOUBLE_EQ(sel.budget().max_dollars, 1);
+    EXPECT_EQ(sel.params().limits.redis_chunk_bytes, 1000u);
+    // the user's pins: per operation over global, nullopt returns to the model
+    sel.pin_all(ChannelKind::redis);
+    EXPECT_EQ(sel.choose(OpKind::send, 8, Hint::fast), ChannelKind::redis);
+    sel.pin(Operation::send, ChannelKind::direct);
+    EXPECT_EQ(sel.choose(OpKind::send, 8, Hint::fast), ChannelKind::direct);
+    sel.pin(Operation::send, std::nullopt);
+    sel.pin_all(std::nullopt);
+    EXPECT_EQ(sel.choose(OpKind::send, 8, Hint::fast), ChannelKind::direct);
+    EXPECT_THROW(sel.pin(Operation::send, ChannelKind::s3), ConfigError);
+    EXPECT_EQ(sel.explain(Operation::allreduce, 8, Hint::fast).request.peers, 4);
+}
+
+TEST(Selector, GlobalConfigPinAndBadSection) {
+    Config config;
+    config.channel = ChannelKind::s3;
+    EXPECT_THROW(Selector({ChannelKind::direct}, config, 2), ConfigError);
+    config.channel.reset();
+    config.model_json = R"({"pin": {"scan": "s3"}})";
+    EXPECT_THROW(Selector({ChannelKind::direct}, config, 2), ConfigError);
+    config.model_json = R"({"typo": 1})";
+    EXPECT_THROW(Selector({ChannelKind::direct}, config, 2), ConfigError);
+}
+
+TEST(Selector, ModelFileFromTheEnvironment) {
+    const std::string path = testing::TempDir() + "fmi_model_env_test.json";
+    {
+        std::ofstream out(path);
+        out << R"({"model": {"direct": {"latency_s": 0.125}}})";
+    }
+    Config config;
+    apply_environment(config, [&](std::string_view name) -> std::optional<std::string> {
+        if (name == "FMI_MODEL") return path;
+        return std::nullopt;
+    });
+    EXPECT_DOUBLE_EQ(model::parse_section(config.model_json).params.direct.latency_s, 0.125);
+    std::remove(path.c_str());
+    EXPECT_THROW(apply_environment(config,
+                                   [&](std::string_view name) -> std::optional<std::string> {
+                                       if (name == "FMI_MODEL") return path + ".missing";
+                                       return std::nullopt;
+                                   }),
+                 ConfigError);
+}
+
+}  // namespace
+}  // namespace fmi::detail

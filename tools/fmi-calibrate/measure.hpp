@@ -1,0 +1,44 @@
+// The measurements fmi-calibrate makes, on whatever channel the communicator
+// is pinned to. Each returns seconds; every peer of the communicator calls
+// each function (peers not taking part just skip), so calls stay matched.
+#pragma once
+
+#include <fmi/communicator.hpp>
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace fmi::calibrate {
+
+/// Buffers allocated and touched once (a first touch costs ~14 us per page here).
+struct Buffers {
+    /// `in_bytes` of input, `out_bytes` of output (N blocks for gather and allgather).
+    Buffers(std::size_t in_bytes, std::size_t out_bytes);
+    std::vector<std::byte> in, out, ack;
+};
+
+/// Half the median round trip of `bytes` between peers `a` and `b` (both ways),
+/// as seen by `a`; 0 on every other peer.
+double ping_pong(Communicator& comm, int a, int b, std::size_t bytes, int reps, Buffers& buf);
+
+/// The median time for `sender` to send `bytes` to `receiver` and get a 1-byte
+/// answer, as seen by the sender; 0 elsewhere.
+double send_with_ack(Communicator& comm, int sender, int receiver, std::size_t bytes, int reps, Buffers& buf);
+
+/// The largest of every peer's value.
+double slowest(Communicator& comm, double value);
+
+/// The median median: values sorted, middle one (mean of the two middle ones).
+double median(std::vector<double> values);
+
+/// Bytes per second of an element-wise float sum over touched memory, the
+/// slowest peer's while all peers compute at once (as in a collective).
+double reduce_speed(Communicator& comm, Buffers& buf);
+
+/// Seconds per operation: `batches` batches of `reps` back-to-back
+/// operations after a barrier; each batch the slowest peer's mean; the
+/// median batch. For send: a ping-pong between peers 0 and 1, half a round trip.
+double time_operation(Communicator& comm, Operation op, std::size_t bytes, int reps, int batches, Buffers& buf);
+
+}  // namespace fmi::calibrate

@@ -1,0 +1,93 @@
+// --verify: each (channel, operation, size) measured with the communicator
+// pinned to the channel, beside the model's prediction; then, per operation
+// and size, the measured fastest channel and what each hint chooses.
+#include "calibrate.hpp"
+#include "measure.hpp"
+
+#include <fmi/model.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+namespace fmi::calibrate {
+
+namespace {
+
+double predicted(const Communicator& comm, ChannelKind kind, Operation op, std::size_t bytes) {
+    for (const model::Candidate& c : comm.explain(op, bytes).candidates)
+        if (c.channel == kind) return c.prediction.seconds;
+    return 0.0;
+}
+
+const char* name_of(ChannelKind k) { return to_string(k); }
+
+}  // namespace
+
+void verify(Communicator& comm, const Options& options) {
+    const int n = comm.num_peers();
+    const bool root = comm.peer_id() == 0;
+    const std::vector<ChannelKind> channels = channels_to_measure(comm, options);
+    std::size_t largest = 8;
+    for (std::size_t s : options.sizes) largest = std::max(largest, s);
+    Buffers buf(largest, largest * static_cast<std::size_t>(n));
+    const Hint saved = comm.hint();
+
+    // measured[(op, size)][channel]
+    std::map<std::pair<Operation, std::size_t>, std::map<ChannelKind, double>> measured;
+    if (root) {
+        std::printf("| channel | operation | peers | bytes | algorithm | predicted ms | measured ms | error |\n");
+        std::printf("|---|---|---|---|---|---|---|---|\n");
+    }
+    for (ChannelKind kind : channels) {
+        for (Operation op : options.ops) {
+            for (std::size_t bytes : options.sizes) {
+                comm.pin(std::nullopt);
+                const double p = predicted(comm, kind, op, bytes);
+                std::string algorithm;
+                for (const model::Candidate& c : comm.explain(op, bytes).candidates)
+                    if (c.channel == kind) algorithm = c.prediction.algorithm;
+                // Repetitions from the prediction, so every peer agrees on them.
+                const double per_rep = op == Operation::send ? 2 * p : p;
+                const int reps = static_cast<int>(std::clamp(options.batch_seconds / std::max(per_rep, 1e-7), 1.0, 200.0));
+                comm.pin(kind);
+                const double m = time_operation(comm, op, bytes, reps, options.batches, buf);
+                measured[{op, bytes}][kind] = m;
+                if (root) {
+                    std::printf("| %s | %s | %d | %zu | %s | %.4g | %.4g | %+.0f%% |\n", name_of(kind), to_string(op), n,
+                                bytes, algorithm.c_str(), p * 1e3, m * 1e3, (p - m) / m * 100);
+                    std::fflush(stdout);
+                }
+            }
+        }
+    }
+    comm.pin(std::nullopt);
+    if (root) {
+        std::printf("\n| operation | peers | bytes | measured fastest | hint fast chooses | hint cheap chooses | predicted price per channel |\n");
+        std::printf("|---|---|---|---|---|---|---|\n");
+    }
+    for (const auto& [key, times] : measured) {
+        auto fastest = std::min_element(times.begin(), times.end(),
+                                        [](const auto& a, const auto& b) { return a.second < b.second; });
+        comm.hint(Hint::fast);
+        model::Explanation fast = comm.explain(key.first, key.second);
+        comm.hint(Hint::cheap);
+        model::Explanation cheap = comm.explain(key.first, key.second);
+        if (!root) continue;
+        std::string prices;
+        for (const model::Candidate& c : cheap.candidates) {
+            char text[64];
+            std::snprintf(text, sizeof text, "%s%s $%.3g", prices.empty() ? "" : ", ", name_of(c.channel),
+                          c.prediction.dollars());
+            prices += text;
+        }
+        std::printf("| %s | %d | %zu | %s | %s | %s | %s |\n", to_string(key.first), n, key.second,
+                    name_of(fastest->first), name_of(fast.chosen), name_of(cheap.chosen), prices.c_str());
+    }
+    comm.hint(saved);
+    if (root) std::fflush(stdout);
+}
+
+}  // namespace fmi::calibrate
