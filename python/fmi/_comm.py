@@ -256,8 +256,35 @@ class Communicator:
 
     def statistics(self):
         """Per (channel, operation) counters of this peer: a list of dicts
-        with channel, operation, count, bytes and seconds."""
+        with channel, operation, count, bytes, seconds and the model's
+        predicted_seconds, predicted_requests and predicted_dollars."""
         return self._core.statistics()
+
+    def budget(self, max_seconds=None, max_dollars=None):
+        """Limits the quantity the hint does not minimise: with hint fast,
+        the fastest channel within ``max_dollars`` per operation; with hint
+        cheap, the cheapest within ``max_seconds`` (0 or None: no limit).
+        Without arguments, returns the current budget as a dict."""
+        if max_seconds is None and max_dollars is None:
+            return self._core.budget()
+        self._core.set_budget(float(max_seconds or 0.0), float(max_dollars or 0.0))
+        return None
+
+    def pin(self, channel, operation=None):
+        """Pins ``channel`` ('direct', 'redis', 's3'; None unpins) for one
+        operation ('allreduce', ...) or, without ``operation``, for all."""
+        self._core.pin(channel, operation)
+
+    def explain(self, operation, nbytes):
+        """How the channel of ``operation`` on ``nbytes`` bytes per peer is
+        chosen: a dict with the chosen channel, the reason and every
+        candidate's predicted time (s) and price (USD)."""
+        return self._core.explain(operation, int(nbytes))
+
+    def summary(self):
+        """A table per channel and operation: count, measured time, bytes,
+        requests and predicted cost."""
+        return self._core.summary()
 
     def finalize(self):
         """Releases the channels and removes what the communicator left in

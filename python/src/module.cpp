@@ -36,6 +36,32 @@ Hint parse_hint(const std::string& text) {
     throw UsageError("hint: expected 'fast' or 'cheap', got '" + text + "'");
 }
 
+Operation parse_operation_name(const std::string& text, const char* what) {
+    if (auto op = parse_operation(text)) return *op;
+    throw UsageError(std::string(what) + ": unknown operation '" + text +
+                     "' (send, bcast, barrier, gather, scatter, allgather, reduce, allreduce, scan)");
+}
+
+std::optional<ChannelKind> parse_channel_name(const std::optional<std::string>& text) {
+    if (!text) return std::nullopt;
+    for (ChannelKind kind : {ChannelKind::direct, ChannelKind::redis, ChannelKind::s3})
+        if (*text == to_string(kind)) return kind;
+    throw UsageError("pin: unknown channel '" + *text + "' (direct, redis, s3, or None to unpin)");
+}
+
+py::dict prediction_dict(const model::Prediction& p) {
+    py::dict d;
+    d["algorithm"] = p.algorithm;
+    d["seconds"] = p.seconds;
+    d["requests"] = p.requests;
+    d["dollars"] = p.dollars();
+    d["request_dollars"] = p.request_dollars;
+    d["transfer_dollars"] = p.transfer_dollars;
+    d["infrastructure_dollars"] = p.infrastructure_dollars;
+    d["faas_dollars"] = p.faas_dollars;
+    return d;
+}
+
 /// Pins `object` unless it is None (an argument that is ignored on this peer).
 PinnedBuffer pin(const py::object& object, Access access, const char* op, const char* role) {
     if (object.is_none()) return PinnedBuffer();
@@ -76,6 +102,55 @@ public:
     void set_hint(const std::string& text) {
         Hint h = parse_hint(text);
         blocking([h](Communicator& c) { c.hint(h); });
+    }
+
+    void set_budget(double max_seconds, double max_dollars) {
+        blocking([&](Communicator& c) { c.budget(model::Budget{max_seconds, max_dollars}); });
+    }
+    py::dict budget() {
+        model::Budget b;
+        blocking([&](Communicator& c) { b = c.budget(); });
+        py::dict d;
+        d["max_seconds"] = b.max_seconds;
+        d["max_dollars"] = b.max_dollars;
+        return d;
+    }
+
+    void pin_channel(const std::optional<std::string>& channel, const std::optional<std::string>& operation) {
+        std::optional<ChannelKind> kind = parse_channel_name(channel);
+        if (operation) {
+            Operation op = parse_operation_name(*operation, "pin");
+            blocking([&](Communicator& c) { c.pin(op, kind); });
+        } else {
+            blocking([&](Communicator& c) { c.pin(kind); });
+        }
+    }
+
+    py::dict explain(const std::string& operation, std::size_t bytes) {
+        Operation op = parse_operation_name(operation, "explain");
+        model::Explanation e;
+        blocking([&](Communicator& c) { e = c.explain(op, bytes); });
+        py::list candidates;
+        for (const auto& candidate : e.candidates) {
+            py::dict row = prediction_dict(candidate.prediction);
+            row["channel"] = to_string(candidate.channel);
+            row["within_budget"] = candidate.within_budget;
+            candidates.append(std::move(row));
+        }
+        py::dict d;
+        d["operation"] = operation;
+        d["bytes"] = bytes;
+        d["hint"] = to_string(e.hint);
+        d["chosen"] = to_string(e.chosen);
+        d["reason"] = e.reason;
+        d["candidates"] = std::move(candidates);
+        return d;
+    }
+
+    std::string summary() {
+        std::string text;
+        blocking([&](Communicator& c) { text = c.summary(); });
+        return text;
     }
 
     void send(const py::object& buf, int dest) {
@@ -146,6 +221,9 @@ public:
             row["count"] = s.count;
             row["bytes"] = s.bytes;
             row["seconds"] = s.seconds;
+            row["predicted_seconds"] = s.predicted_seconds;
+            row["predicted_requests"] = s.predicted_requests;
+            row["predicted_dollars"] = s.predicted_dollars;
             out.append(std::move(row));
         }
         return out;
@@ -238,5 +316,10 @@ PYBIND11_MODULE(_fmi, m) {
         .def("allreduce", &CommunicatorBinding::allreduce, py::arg("sendbuf"), py::arg("recvbuf"), py::arg("fn"))
         .def("scan", &CommunicatorBinding::scan, py::arg("sendbuf"), py::arg("recvbuf"), py::arg("fn"))
         .def("statistics", &CommunicatorBinding::statistics)
+        .def("set_budget", &CommunicatorBinding::set_budget, py::arg("max_seconds"), py::arg("max_dollars"))
+        .def("budget", &CommunicatorBinding::budget)
+        .def("pin", &CommunicatorBinding::pin_channel, py::arg("channel"), py::arg("operation"))
+        .def("explain", &CommunicatorBinding::explain, py::arg("operation"), py::arg("bytes"))
+        .def("summary", &CommunicatorBinding::summary)
         .def("finalize", &CommunicatorBinding::finalize);
 }

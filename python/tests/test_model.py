@@ -1,0 +1,79 @@
+"""The channel choice from Python: explain, pin, budget, statistics and the
+summary, checked against the configuration each test sets (the model's
+formulas themselves are tested in C++, tests/model)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import fmi
+
+
+def test_explain_names_the_pinned_channel_and_prices_every_candidate(comm, channel):
+    e = comm.explain("allreduce", 8)
+    # conftest pins every operation to the test's channel.
+    assert (e["chosen"], e["reason"]) == (channel, "pinned")
+    assert (e["operation"], e["bytes"]) == ("allreduce", 8)
+    assert channel in [c["channel"] for c in e["candidates"]]
+    for c in e["candidates"]:
+        parts = c["request_dollars"] + c["transfer_dollars"] + c["infrastructure_dollars"] + c["faas_dollars"]
+        assert math.isclose(c["dollars"], parts, rel_tol=1e-12, abs_tol=1e-18)
+        assert c["seconds"] >= 0 and c["dollars"] >= 0
+    comm.Barrier()
+
+
+def test_unpinned_choice_follows_the_hint(make_comm, channel):
+    c = make_comm()
+    c.pin(None)  # drop the config's global pin: the model chooses
+    for hint, key in (("fast", "seconds"), ("cheap", "dollars")):
+        c.hint(hint)
+        e = c.explain("send", 1 << 20)
+        assert e["hint"] == hint
+        best = min(e["candidates"], key=lambda cand: cand[key])
+        assert e["chosen"] == best["channel"]
+        assert e["reason"].startswith("least predicted")
+    c.Barrier()
+
+
+def test_pin_one_operation(make_comm, channel):
+    c = make_comm()
+    c.pin(None)
+    c.pin(channel, "bcast")
+    assert c.explain("bcast", 100)["chosen"] == channel
+    assert c.explain("bcast", 100)["reason"] == "pinned"
+    with pytest.raises(fmi.UsageError, match="unknown channel 'carrier-pigeon'"):
+        c.pin("carrier-pigeon")
+    with pytest.raises(fmi.UsageError, match="unknown operation 'broadcast'"):
+        c.explain("broadcast", 8)
+    c.Barrier()
+
+
+def test_budget_round_trip(make_comm):
+    c = make_comm()
+    assert c.budget() == {"max_seconds": 0.0, "max_dollars": 0.0}
+    c.budget(max_dollars=2e-5)
+    assert c.budget() == {"max_seconds": 0.0, "max_dollars": 2e-5}
+    c.hint("fast")
+    assert c.explain("allreduce", 8)["reason"] == "pinned"  # a pin outranks the budget
+    c.budget(max_seconds=0, max_dollars=0)
+    assert c.budget() == {"max_seconds": 0.0, "max_dollars": 0.0}
+    c.Barrier()
+
+
+def test_statistics_and_summary_count_what_ran(make_comm, channel):
+    c = make_comm()
+    n = c.num_peers
+    x = np.arange(1001, dtype=np.int64) + c.peer_id
+    out = np.empty_like(x)
+    for _ in range(3):
+        c.Allreduce(x, out, fmi.SUM)
+    np.testing.assert_array_equal(out, n * np.arange(1001, dtype=np.int64) + n * (n - 1) // 2)
+    rows = [r for r in c.statistics() if r["operation"] == "allreduce"]
+    assert [r["channel"] for r in rows] == [channel]
+    assert rows[0]["count"] == 3
+    assert rows[0]["bytes"] == 3 * x.nbytes
+    assert rows[0]["predicted_seconds"] >= 0 and rows[0]["predicted_dollars"] >= 0
+    table = c.summary()
+    assert "allreduce" in table and channel in table
+    c.Barrier()
