@@ -26,6 +26,12 @@ public:
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end_ - clock::now());
         return std::max(left, std::chrono::milliseconds(0));
     }
+    /// Time left rounded up to whole ms, never negative: a limit handed to a
+    /// library (curl, hiredis) that must not fire before the deadline.
+    std::chrono::milliseconds remaining_rounded_up() const noexcept {
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(end_ - clock::now());
+        return std::max(left, std::chrono::milliseconds(0));
+    }
     bool expired() const noexcept { return clock::now() >= end_; }
     clock::time_point end() const noexcept { return end_; }
 

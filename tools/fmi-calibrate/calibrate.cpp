@@ -81,7 +81,10 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
         c.bandwidth_at_bytes.clear();
         for (std::size_t bytes : {std::size_t{64} << 10, std::size_t{1} << 20, M}) {
             if (bytes > M) continue;
-            double half = slowest(sub, ping_pong(sub, 0, 1, bytes, slow ? 3 : 7, buf));
+            // 21 round trips: on shared cores a burst of other work can slow
+            // a third of a short series, and one bad median halves the
+            // bandwidth (a 2x misjudgement flips direct against Redis).
+            double half = slowest(sub, ping_pong(sub, 0, 1, bytes, slow ? 3 : 21, buf));
             // S3's bandwidth is per leg: a message is a PUT and a GET of its bytes.
             const double legs = kind == ChannelKind::s3 ? 2.0 : 1.0;
             c.bandwidth_at_bytes[bytes] = legs * static_cast<double>(bytes) / std::max(half - c.latency_s, half * 0.05);
@@ -95,8 +98,8 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
     if (pairs >= 2) {
         sub.barrier();
         double mine = 0.0;
-        if (me % 2 == 0 && me + 1 < 2 * pairs) mine = ping_pong(sub, me, me + 1, M, slow ? 2 : 5, buf);
-        else if (me % 2 == 1) ping_pong(sub, me - 1, me, M, slow ? 2 : 5, buf);
+        if (me % 2 == 0 && me + 1 < 2 * pairs) mine = ping_pong(sub, me, me + 1, M, slow ? 2 : 9, buf);
+        else if (me % 2 == 1) ping_pong(sub, me - 1, me, M, slow ? 2 : 9, buf);
         double half = slowest(sub, mine);
         const double legs = kind == ChannelKind::s3 ? 2.0 : 1.0;
         c.aggregate_at_peers[k] = legs * pairs * static_cast<double>(M) / std::max(half - c.latency_s, half * 0.05);

@@ -150,8 +150,12 @@ HttpResponse S3Client::execute(const Call& call, const Deadline& deadline) {
         HttpRequest request{call.method, std::move(prepared.url), std::move(prepared.headers), call.body,
                             call.receive_into, call.divert_markers ? kErrorMarkerHeader : ""};
         HttpLimits limits;
-        limits.connect_timeout = std::min(options_.connect_timeout, deadline.remaining());
-        limits.total_timeout = std::min(options_.request_timeout, deadline.remaining());
+        // Rounded up, so a limit set by the deadline ends at or after it, and
+        // the timeout below is reported as the operation's.
+        limits.connect_timeout = std::min(options_.connect_timeout, deadline.remaining_rounded_up());
+        limits.total_timeout = std::min(options_.request_timeout, deadline.remaining_rounded_up());
+        const bool deadline_bound = limits.total_timeout < options_.request_timeout ||
+                                    limits.connect_timeout < options_.connect_timeout;
         limits.abort_flag = &aborted_;
 
         counters_.count(call.type);
@@ -160,8 +164,8 @@ HttpResponse S3Client::execute(const Call& call, const Deadline& deadline) {
             auto connection = pool_.acquire();
             response = connection->perform(request, limits);
         } catch (const TimeoutError&) {
-            if (deadline.expired()) deadline.throw_timeout(what);
-            throw;
+            if (deadline.expired() || deadline_bound) deadline.throw_timeout(what);
+            throw;  // one request outlived request_timeout: the caller may retry
         }
         counters_.add_bytes(call.body.size(), response.bytes_received);
 

@@ -11,6 +11,14 @@
 namespace fmi::detail::s3 {
 namespace {
 
+/// Whether a request's timeout is the operation's own: its deadline has
+/// passed, or the client cut the request at the deadline (which it reports
+/// with the operation's allowed time). Otherwise one request outlived
+/// request_timeout and the wait may go on.
+bool ends_operation(const TimeoutError& e, const Deadline& deadline) {
+    return deadline.expired() || e.allowed() == deadline.allowed();
+}
+
 constexpr std::size_t kDeleteBatch = 1000;                // keys per DeleteObjects
 constexpr std::uint64_t kDeleteBatchBytes = 64u << 20;    // or sooner, for large payloads
 constexpr std::chrono::milliseconds kFirstDiagnosis{1'000};
@@ -204,8 +212,8 @@ void S3Store::read_when_present(const std::string& key, int writer, std::uint64_
         ReadResult r;
         try {
             r = client_.get_object(key, {object_size, offset, into, true}, ctx.deadline);
-        } catch (const TimeoutError&) {
-            if (!ctx.deadline.expired()) throw;  // one request outlived request_timeout
+        } catch (const TimeoutError& e) {
+            if (!ends_operation(e, ctx.deadline)) throw;  // one request outlived request_timeout
             give_up();
         }
         if (r.found) {
@@ -268,8 +276,8 @@ void S3Store::collect(std::span<const int> peers, std::uint64_t bytes, const OpC
             ListPage page;
             try {
                 page = client_.list_page(prefix, token, ctx.deadline);
-            } catch (const TimeoutError&) {
-                if (!ctx.deadline.expired()) throw;
+            } catch (const TimeoutError& e) {
+                if (!ends_operation(e, ctx.deadline)) throw;
                 give_up();
             }
             for (ObjectEntry& e : page.objects) {
@@ -403,8 +411,8 @@ void S3Store::finalize() {
     while (size_ > 1) {
         try {
             if (everyone_ended(deadline)) break;
-        } catch (const TimeoutError&) {
-            if (!deadline.expired()) throw;
+        } catch (const TimeoutError& e) {
+            if (!ends_operation(e, deadline)) throw;
             give_up();
         }
         client_.counters().add_list_incomplete();
