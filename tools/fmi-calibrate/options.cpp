@@ -19,7 +19,7 @@ constexpr const char* usage =
     "  --out FILE            write the model section to FILE (default: stdout)\n"
     "  --channels LIST       direct,redis,s3 (default: every enabled channel)\n"
     "  --bandwidth-bytes B   message of the bandwidth measurements (default 16777216)\n"
-    "  --latency-reps R      ping-pongs per latency measurement (default 40; S3 a quarter)\n"
+    "  --latency-reps R      ping-pongs per latency measurement (default 200; S3 a quarter)\n"
     "  --verify              instead: measure each op and size on each channel and\n"
     "                        print predicted against measured times (markdown)\n"
     "  --ops LIST            --verify: send,allreduce (any operation but barrier)\n"

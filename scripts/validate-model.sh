@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Calibrates the model on this machine with every channel (direct, a local
+# redis-server, a local Ceph RGW), then verifies it at 2, 4 and 8 peers:
+# predicted against measured times and each hint's choice (docs/model.md,
+# "Validation"). Needs a build with fmirun and fmi-calibrate, and the
+# packages of scripts/install-deps.sh build s3.
+#
+# Usage: scripts/validate-model.sh [BUILD_DIR] [OUT_DIR]
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$src/build}" && pwd)
+out=$(mkdir -p "${2:-$build/model-validation}" && cd "${2:-$build/model-validation}" && pwd)
+fmirun=$build/tools/fmirun/fmirun
+calibrate=$build/tools/fmi-calibrate/fmi-calibrate
+
+rm -rf "$out/rgw"
+"$src/scripts/s3/start-rgw.sh" "$out/rgw" --owner-pid $$ > "$out/rgw.log"
+set -a; . "$out/rgw/env"; set +a
+unset FMI_S3_DNS_NAME FMI_S3_RGW_DIR
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+redis-server --port "$redis_port" --save "" --appendonly no --daemonize yes --pidfile "$out/redis.pid" > /dev/null
+cleanup() {
+  redis-cli -p "$redis_port" shutdown nosave > /dev/null 2>&1 || true
+  "$src/scripts/s3/stop-rgw.sh" "$out/rgw" > /dev/null 2>&1 || true
+}
+trap cleanup EXIT
+export FMI_S3_ENABLED=true FMI_S3_PATH_STYLE=true FMI_REDIS_ENABLED=true FMI_REDIS_PORT=$redis_port
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$fmirun" -n 8 --timeout 900 -- "$calibrate" --out "$out/model.json"
+for np in 2 4 8; do
+  FMI_MODEL=$out/model.json "$fmirun" -n $np --timeout 900 -- "$calibrate" --verify | sed 's/^\[0\] //' > "$out/verify$np.md"
+  echo "verify at $np peers: $out/verify$np.md (load $(cut -d' ' -f1 /proc/loadavg))"
+done
