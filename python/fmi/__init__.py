@@ -19,18 +19,8 @@ unchanged. See docs/python.md.
 from . import _fmi
 from ._comm import IN_PLACE, Communicator
 from .compat import datatypes, func, hints, op, types
-from .errors import (
-    AuthError,
-    ConfigError,
-    Error,
-    IoError,
-    MismatchError,
-    PeerLostError,
-    ServerError,
-    SizeMismatchError,
-    TimeoutError,
-    UsageError,
-)
+from . import errors as _errors
+from .errors import *  # noqa: F401,F403  (the exception hierarchy: errors.__all__)
 from .ops import BAND, BOR, BXOR, LAND, LOR, LXOR, MAX, MIN, PROD, SUM, Op
 
 __version__ = _fmi.version
@@ -55,16 +45,7 @@ __all__ = [
     "BAND",
     "BOR",
     "BXOR",
-    "Error",
-    "ConfigError",
-    "UsageError",
-    "SizeMismatchError",
-    "MismatchError",
-    "TimeoutError",
-    "IoError",
-    "PeerLostError",
-    "ServerError",
-    "AuthError",
+    *_errors.__all__,
     "channels_built",
     # the original FMI's names
     "types",
