@@ -3,8 +3,7 @@
 // always take the ordered reduce + bcast), every reduction of reductions.hpp,
 // several sizes, multi-segment options, in place or not; plus determinism of
 // floating-point sums and an 8 MiB case.
-#include "reductions.hpp"
-#include "typed_calls.hpp"
+#include "elementwise_run.hpp"
 
 #include "collectives/p2p/selection.hpp"
 
@@ -27,23 +26,10 @@ void check_allreduce(int size, const ReductionCase<T>& c, std::size_t count, con
     SCOPED_TRACE(case_text(size, -1, c.name, count, options_name + " " + detail::p2p::to_string(algorithm), in_place));
     HarnessOptions h;
     h.p2p = options;
-    std::vector<std::vector<T>> results(static_cast<std::size_t>(size));
-    std::vector<int> input_intact(static_cast<std::size_t>(size), 0);
-    expect_all_succeed(size, h, [&](TestPeer& peer) {
-        const auto r = static_cast<std::size_t>(peer.rank());
-        std::vector<T> in = inputs_of(c, peer.rank(), count);
-        const std::vector<T> original = in;
-        if (in_place) {
-            peer.backend().allreduce(bytes_of(in), writable_of(in), c.fn, peer.next(OpKind::allreduce));
-            results[r] = in;
-            input_intact[r] = 1;
-        } else {
-            std::vector<T> out(count);
-            peer.backend().allreduce(bytes_of(in), writable_of(out), c.fn, peer.next(OpKind::allreduce));
-            results[r] = out;
-            input_intact[r] = in == original;
-        }
-    });
+    const auto [results, input_intact] =
+        run_elementwise(size, h, c, count, in_place, [&](TestPeer& peer, ConstBytes in, MutableBytes out) {
+            peer.backend().allreduce(in, out, c.fn, peer.next(OpKind::allreduce));
+        });
     const std::vector<T> expected = expected_of(c, size - 1, count);
     for (int r = 0; r < size; ++r) {
         EXPECT_EQ(results[static_cast<std::size_t>(r)], expected) << "at rank " << r;

@@ -141,4 +141,17 @@ void run_all(int size, const std::string& comm, const RedisOptions& options, con
 /// A communicator name no other test uses.
 std::string unique_comm(const std::string& stem);
 
+/// A GoogleTest fixture base (`::testing::Test` or `TestWithParam<P>`) with
+/// one redis-server for the whole suite, as `server_`.
+template <class Base>
+class WithRedisServer : public Base {
+protected:
+    static void SetUpTestSuite() { server_ = new RedisServer(); }
+    static void TearDownTestSuite() {
+        delete server_;
+        server_ = nullptr;
+    }
+    static inline RedisServer* server_ = nullptr;
+};
+
 }  // namespace fmi::test

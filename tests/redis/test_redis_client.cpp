@@ -29,16 +29,7 @@ std::string pattern(std::size_t n, unsigned seed) {
     return s;
 }
 
-class RedisClient : public ::testing::Test {
-protected:
-    static void SetUpTestSuite() { server_ = new RedisServer(); }
-    static void TearDownTestSuite() {
-        delete server_;
-        server_ = nullptr;
-    }
-    static RedisServer* server_;
-};
-RedisServer* RedisClient::server_ = nullptr;
+class RedisClient : public WithRedisServer<::testing::Test> {};
 
 TEST_F(RedisClient, BinaryArgumentsRoundTripThroughAPipeline) {
     Connection c(server_->options());

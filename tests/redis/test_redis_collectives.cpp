@@ -187,16 +187,7 @@ void reductions(Peer& p, const Reductions& fns, std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) check(mats[i] == (Mat{1, mat_param(me, i), 0, 2}), "matrix input modified");
 }
 
-class RedisMatrix : public ::testing::TestWithParam<int> {
-protected:
-    static void SetUpTestSuite() { server_ = new RedisServer(); }
-    static void TearDownTestSuite() {
-        delete server_;
-        server_ = nullptr;
-    }
-    static RedisServer* server_;
-};
-RedisServer* RedisMatrix::server_ = nullptr;
+class RedisMatrix : public WithRedisServer<::testing::TestWithParam<int>> {};
 
 TEST_P(RedisMatrix, EveryOperationEverySizeLeavesNoKey) {
     const int n = GetParam();
