@@ -146,7 +146,7 @@ struct Communicator::Impl {
     template <class Body>
     void run(OpKind op, std::uint64_t seq, std::size_t bytes, Body&& body) {
         const Operation operation = detail::to_operation(op);
-        model::Explanation why = selector->explain(operation, bytes, hint);
+        const model::Explanation& why = selector->explain(operation, bytes, hint);
         if (log.enabled(detail::LogLevel::debug)) log.debug(why.to_string());
         const ChannelKind kind = why.chosen;
         Backend& backend = *backends.at(kind);

@@ -47,22 +47,23 @@ void Selector::pin(Operation op, std::optional<ChannelKind> channel) {
     check_available(channel, (std::string("pin.") + to_string(op)).c_str());
     if (channel) pins_[op] = *channel;
     else pins_.erase(op);
+    forget_choices();
 }
 
 void Selector::pin_all(std::optional<ChannelKind> channel) {
     check_available(channel, "channel");
     pin_all_ = channel;
+    forget_choices();
 }
 
-model::Explanation Selector::explain(Operation op, std::size_t bytes, Hint hint) const {
+const model::Explanation& Selector::explain(Operation op, std::size_t bytes, Hint hint) const {
+    std::optional<LastChoice>& last = last_[static_cast<std::size_t>(op)];
+    if (last && last->bytes == bytes && last->hint == hint) return last->explanation;
     std::optional<ChannelKind> pinned = pin_all_;
     if (auto it = pins_.find(op); it != pins_.end()) pinned = it->second;
     model::Request request{op, bytes, peers_, faas_memory_mib_};
-    return model::choose(params_, available_, request, hint, budget_, pinned);
-}
-
-model::Prediction Selector::predict(ChannelKind kind, Operation op, std::size_t bytes) const {
-    return model::predict(params_, kind, model::Request{op, bytes, peers_, faas_memory_mib_});
+    last = LastChoice{bytes, hint, model::choose(params_, available_, request, hint, budget_, pinned)};
+    return last->explanation;
 }
 
 }  // namespace fmi::detail

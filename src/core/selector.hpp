@@ -11,6 +11,7 @@
 #include <fmi/config.hpp>
 #include <fmi/model.hpp>
 
+#include <array>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -27,22 +28,23 @@ public:
     /// switch points; `peers` is the communicator's size.
     Selector(std::vector<ChannelKind> available, const Config& config, int peers);
 
-    /// Every candidate with its prediction, and the choice.
-    model::Explanation explain(Operation op, std::size_t bytes, Hint hint) const;
+    /// Every candidate with its prediction, and the choice. The reference
+    /// stays valid until the next call for the same operation.
+    const model::Explanation& explain(Operation op, std::size_t bytes, Hint hint) const;
 
     /// The channel for one operation of `bytes` payload bytes per peer.
     ChannelKind choose(OpKind op, std::size_t bytes, Hint hint) const {
         return explain(to_operation(op), bytes, hint).chosen;
     }
 
-    /// The prediction for one channel (for statistics).
-    model::Prediction predict(ChannelKind kind, Operation op, std::size_t bytes) const;
-
     /// Pins one operation (nullopt: back to the configuration's pin or the model).
     void pin(Operation op, std::optional<ChannelKind> channel);
     /// Pins every operation without a per-operation pin (nullopt: none).
     void pin_all(std::optional<ChannelKind> channel);
-    void budget(const model::Budget& b) { budget_ = b; }
+    void budget(const model::Budget& b) {
+        budget_ = b;
+        forget_choices();
+    }
     const model::Budget& budget() const noexcept { return budget_; }
 
     const model::Params& params() const noexcept { return params_; }
@@ -50,6 +52,20 @@ public:
 
 private:
     void check_available(std::optional<ChannelKind> channel, const char* what) const;
+    void forget_choices() noexcept {
+        for (auto& entry : last_) entry.reset();
+    }
+
+    /// The last choice per operation. Jobs repeat an operation on one size,
+    /// and a choice evaluates the model once per channel (about 1 us) on a
+    /// path where an 8-byte allreduce takes about 6 us. Pins and the budget
+    /// are the only other inputs; changing them forgets every choice.
+    struct LastChoice {
+        std::size_t bytes;
+        Hint hint;
+        model::Explanation explanation;
+    };
+    mutable std::array<std::optional<LastChoice>, static_cast<std::size_t>(Operation::scan) + 1> last_;
 
     std::vector<ChannelKind> available_;
     model::Params params_;
