@@ -36,10 +36,10 @@ unhandled function error (and the local emulator kills its worker and answers
 only at the function timeout), so the invoker could not tell *why* a peer
 failed. Catching here gives every failure a type, a message and a phase.
 
-Fail fast: when this peer fails, its communicator is torn down at once (aborted
-when the package offers ``abort``, else finalized), which closes its direct
-connections, so its partners get ``PeerLostError`` within milliseconds instead
-of waiting out their deadlines; they in turn abort theirs, and the failure
+Fail fast: when this peer fails, its communicator is finalized at once, which
+closes its direct connections and ends its part of the store channels, so its
+partners get an error within milliseconds (3 ms over direct, 12 ms over Redis,
+tests/faas/measure.py) instead of waiting out their deadlines; they in turn end theirs, and the failure
 spreads through the job. Every deadline is also capped by the invocation's
 remaining time, so a function always answers before the platform kills it.
 
@@ -143,7 +143,7 @@ def run(body, event, context=None):
                 "memory_mib": job.memory_mib}
     except BaseException as exc:  # noqa: B902 - every failure becomes an answer (see module docstring)
         if comm is not None:
-            _tear_down(comm, exc)
+            _tear_down(comm)
         answer = {"ok": False, "peer_id": getattr(job, "peer_id", _peek_peer(event)),
                   "error": describe_error(exc, phase)}
         if job is not None:
@@ -202,16 +202,11 @@ def main(body, argv=None):
 
 # ---- helpers -------------------------------------------------------------------
 
-def _tear_down(comm, exc):
-    """Ends a communicator after a failure so its partners notice at once.
-    ``abort`` (when the package has it) also tells store channels' waiters;
+def _tear_down(comm):
+    """Ends a communicator after a failure so its partners notice at once:
     finalize closes the direct connections, which partners see as a lost peer."""
-    abort = getattr(comm, "abort", None)
     try:
-        if abort is not None:
-            abort(f"{type(exc).__name__}: {exc}")
-        else:
-            comm.finalize()
+        comm.finalize()
     except Exception:  # noqa: BLE001 - already failing; the first error is the one reported
         pass
 
