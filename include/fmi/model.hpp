@@ -78,7 +78,7 @@ struct Prices {
 /// model predicts the algorithm each channel will really run.
 struct Limits {
     std::size_t p2p_recursive_doubling_max_bytes = 128u << 10;
-    std::size_t redis_inline_bytes = 64u << 10;
+    std::size_t redis_inline_bytes = 32u << 10;
     std::size_t redis_chunk_bytes = 512u << 10;
     std::size_t s3_multipart_bytes = 16u << 20;
     std::size_t s3_parallel_transfers = 4;
