@@ -44,6 +44,10 @@ struct OperationStats {
     std::uint64_t count = 0;
     std::uint64_t bytes = 0;     ///< payload bytes passed by this peer
     double seconds = 0.0;        ///< wall time spent in the operation
+    /// Requests this peer made to the store (S3 requests of every type,
+    /// Redis commands; 0 on direct). predicted_requests counts all peers:
+    /// sum this over the peers to compare.
+    std::uint64_t requests = 0;
     /// What the model predicted for these operations on this channel, summed:
     /// time, store requests (all peers), price (docs/model.md).
     double predicted_seconds = 0.0;

@@ -256,8 +256,10 @@ class Communicator:
 
     def statistics(self):
         """Per (channel, operation) counters of this peer: a list of dicts
-        with channel, operation, count, bytes, seconds and the model's
-        predicted_seconds, predicted_requests and predicted_dollars."""
+        with channel, operation, count, bytes, seconds, requests (this
+        peer's store requests: S3 requests, Redis commands) and the model's
+        predicted_seconds, predicted_requests (all peers) and
+        predicted_dollars."""
         return self._core.statistics()
 
     def budget(self, max_seconds=None, max_dollars=None):

@@ -222,6 +222,7 @@ public:
             row["bytes"] = s.bytes;
             row["seconds"] = s.seconds;
             row["predicted_seconds"] = s.predicted_seconds;
+            row["requests"] = s.requests;
             row["predicted_requests"] = s.predicted_requests;
             row["predicted_dollars"] = s.predicted_dollars;
             out.append(std::move(row));

@@ -56,6 +56,10 @@ public:
     /// Inclusive scan; out has in.size() bytes; in may equal out.
     virtual void scan(ConstBytes /*in*/, MutableBytes /*out*/, const ReduceFn& /*fn*/, const OpContext& ctx) { unsupported("scan", ctx); }
 
+    /// Requests this peer has made to a store so far (S3 requests of every
+    /// type, Redis commands), for statistics; 0 for peer-to-peer channels.
+    virtual std::uint64_t requests_made() const noexcept { return 0; }
+
     /// Normal end of the job: remove what this peer left on servers. May
     /// throw; the communicator logs and swallows errors from its destructor.
     virtual void finalize() {}

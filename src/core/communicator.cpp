@@ -151,6 +151,7 @@ struct Communicator::Impl {
         const ChannelKind kind = why.chosen;
         Backend& backend = *backends.at(kind);
         OpContext ctx{op, seq, Deadline(config.timeout)};
+        const std::uint64_t requests_before = backend.requests_made();
         auto start = std::chrono::steady_clock::now();
         try {
             body(backend, ctx);
@@ -169,6 +170,7 @@ struct Communicator::Impl {
         s.count += 1;
         s.bytes += bytes;
         s.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        s.requests += backend.requests_made() - requests_before;
         for (const model::Candidate& c : why.candidates) {
             if (c.channel != kind) continue;
             s.predicted_seconds += c.prediction.seconds;
@@ -328,13 +330,15 @@ std::vector<OperationStats> Communicator::statistics() const {
 }
 
 std::string Communicator::summary() const {
-    std::string out = "channel   operation     count   measured s         bytes   predicted s   requests   predicted $\n";
-    char line[200];
+    // requests: this peer's, measured; predicted requests: all peers'.
+    std::string out =
+        "channel   operation     count   measured s         bytes   predicted s   requests  predicted requests   predicted $\n";
+    char line[240];
     for (const auto& [key, s] : impl_->stats) {
-        std::snprintf(line, sizeof line, "%-9s %-10s %8llu %12.6f %13llu %13.6f %10.0f %13.3g\n", s.channel.c_str(),
-                      s.operation.c_str(), static_cast<unsigned long long>(s.count), s.seconds,
-                      static_cast<unsigned long long>(s.bytes), s.predicted_seconds, s.predicted_requests,
-                      s.predicted_dollars);
+        std::snprintf(line, sizeof line, "%-9s %-10s %8llu %12.6f %13llu %13.6f %10llu %19.0f %13.3g\n",
+                      s.channel.c_str(), s.operation.c_str(), static_cast<unsigned long long>(s.count), s.seconds,
+                      static_cast<unsigned long long>(s.bytes), s.predicted_seconds,
+                      static_cast<unsigned long long>(s.requests), s.predicted_requests, s.predicted_dollars);
         out += line;
     }
     return out;

@@ -90,6 +90,7 @@ void Connection::authenticate(const RedisOptions& options, const Deadline& deadl
 }
 
 void Connection::append(std::span<const Arg> args, Use use, std::string what, bool blocks) {
+    ++commands_sent_;
     auto copy = [this](std::string_view bytes) {
         if (bytes.empty()) return;
         std::size_t at = out_.size();

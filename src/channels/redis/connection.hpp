@@ -30,6 +30,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <span>
@@ -115,6 +116,8 @@ public:
     void sync(const Deadline& deadline);
     /// Number of replies not read yet.
     std::size_t outstanding() const noexcept { return pending_.size(); }
+    /// Commands queued on this connection since it opened (statistics).
+    std::uint64_t commands_sent() const noexcept { return commands_sent_; }
     /// True when a Use::keep reply is still unread.
     bool has_kept_replies() const noexcept;
 
@@ -160,6 +163,7 @@ private:
     std::chrono::milliseconds socket_timeout_{-1};
     std::chrono::steady_clock::time_point wait_started_{};  // of the reply being read
     bool broken_ = false;
+    std::uint64_t commands_sent_ = 0;
 
     std::string out_;                 // encoded small parts of queued commands
     std::vector<Segment> segments_;   // queued output, in order

@@ -63,7 +63,7 @@ Mailbox::Mailbox(const PeerIdentity& who, const RedisOptions& options, const Log
 
 Connection& Mailbox::connection() {
     if (!conn_ || conn_->broken()) {
-        conn_.reset();
+        retire_connection();
         auto fresh = std::make_unique<Connection>(options_);
         Deadline deadline(options_.command_timeout);
         for (const char* text : scripts::all) fresh->append({"SCRIPT", "LOAD", text}, Connection::Use::keep, "SCRIPT LOAD");

@@ -158,12 +158,20 @@ public:
     /// Shuts the connection down (from any thread).
     void shutdown() noexcept;
     /// Drops the connection (a new one is made on the next use).
-    void drop_connection() noexcept { conn_.reset(); }
+    void drop_connection() noexcept { retire_connection(); }
+    /// Commands sent to the server so far, over every connection (statistics).
+    std::uint64_t commands_sent() const noexcept {
+        return commands_of_closed_ + (conn_ ? conn_->commands_sent() : 0);
+    }
     /// True when replies the algorithm meant to read are still unread (after
     /// an exception): the connection is then out of step and must be dropped.
     bool has_unread_replies() const noexcept { return conn_ && conn_->has_kept_replies(); }
 
 private:
+    void retire_connection() noexcept {
+        if (conn_) commands_of_closed_ += conn_->commands_sent();
+        conn_.reset();
+    }
     [[noreturn]] void throw_remote_failure(const redisReply& fields) const;
     /// The hash (for EVALSHA) of a script of scripts.hpp.
     Arg script(const char* text) const;
@@ -178,6 +186,7 @@ private:
     std::string ttl_ms_;
     std::size_t inline_limit_;
     std::unique_ptr<Connection> conn_;
+    std::uint64_t commands_of_closed_ = 0;  ///< sent over connections since dropped
     std::vector<std::string> script_hashes_;  // of scripts::all, loaded on conn_
     std::vector<std::string> leftovers_;      // for the next collective's last entry
 };

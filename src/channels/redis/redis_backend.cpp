@@ -19,6 +19,7 @@ public:
         : mailbox_(who, options, log), command_timeout_(options.command_timeout) {}
 
     std::string_view name() const override { return "redis"; }
+    std::uint64_t requests_made() const noexcept override { return mailbox_.commands_sent(); }
 
     void send(ConstBytes data, int dest, const OpContext& ctx) override {
         run(ctx, [&] { redis::send(mailbox_, data, dest, ctx); });

@@ -34,6 +34,7 @@ public:
 
     /// Requests made so far by this peer of the communicator, by type.
     RequestCounts request_counts() const noexcept { return client_.counts(); }
+    std::uint64_t requests_made() const noexcept override { return client_.counts().total(); }
     /// Where the communicator's objects live ("<prefix>/<comm>/").
     const KeySpace& keys() const noexcept { return store_.keys(); }
 
