@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -266,6 +268,26 @@ TEST(Fmirun, NoPrefixPassesOutputThrough) {
     EXPECT_TRUE(lines.count("FMI_PEER_ID=0"));
     EXPECT_TRUE(lines.count("FMI_PEER_ID=1"));
     for (const std::string& line : lines) EXPECT_NE(line[0], '[') << line;
+}
+
+TEST(Fmirun, BindCoresPutsPeerIOnTheIthUsableCpuRoundRobin) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+        if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    const int n = static_cast<int>(cpus.size()) + 1;  // one more than the CPUs: the first is reused
+    Subprocess run({fmirun, "-n", std::to_string(n), "--bind-cores", "sh", "-c",
+                    "grep Cpus_allowed_list: /proc/self/status"});
+    ASSERT_EQ(run.wait(), 0) << run.err();
+    std::set<std::string> lines;
+    for (const std::string& line : lines_of(run.out())) lines.insert(line);
+    for (int id = 0; id < n; ++id) {
+        const std::string expected = "[" + std::to_string(id) + "] Cpus_allowed_list:\t" +
+                                     std::to_string(cpus[static_cast<std::size_t>(id) % cpus.size()]);
+        EXPECT_TRUE(lines.count(expected)) << "missing '" << expected << "' in\n" << run.out();
+    }
 }
 
 // ---- exit codes and stopping ---------------------------------------------

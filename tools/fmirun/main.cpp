@@ -150,6 +150,7 @@ int run(const std::vector<std::string>& arguments) {
     // reaped here and can be killed at the end instead of lingering.
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
+    const std::vector<int> cpus = options.bind_cores ? usable_cpus() : std::vector<int>{};
     std::vector<LaunchedPeer> peers;
     try {
         for (int id = 0; id < options.num_peers; ++id) {
@@ -163,6 +164,7 @@ int run(const std::vector<std::string>& arguments) {
                                                   config_path ? std::vector<std::string>{}
                                                               : std::vector<std::string>{"FMI_CONFIG"});
             launch.capture_output = options.prefix;
+            if (!cpus.empty()) launch.cpu = cpus[static_cast<std::size_t>(id) % cpus.size()];
             peers.push_back(launch_peer(launch, original, dev_null.get()));
         }
     } catch (const std::exception& error) {

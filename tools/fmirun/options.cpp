@@ -97,6 +97,8 @@ RunOptions parse_arguments(const std::vector<std::string>& arguments) {
             options.prefix = false;
         } else if (name == "--print-config" && !attached) {
             options.print_config = true;
+        } else if (name == "--bind-cores" && !attached) {
+            options.bind_cores = true;
         } else {
             throw ArgumentError("unknown option '" + std::string(argument) + "' (see fmirun --help)");
         }
@@ -133,6 +135,9 @@ Options:
                       (default: 3)
   --no-prefix         pass the peers' output through unchanged (by default
                       each line is prefixed with "[id] ")
+  --bind-cores        run peer i on the i-th CPU fmirun may use, round-robin
+                      (as mpirun binds): the same placement in every run,
+                      for measurements where peers outnumber cores
   --print-config      print the effective configuration (file + FMI_*
                       variables) as JSON and exit
   -h, --help          show this help

@@ -30,6 +30,10 @@ struct RunOptions {
     std::chrono::milliseconds grace{3000};
     /// false with --no-prefix: peers write to fmirun's stdout/stderr directly.
     bool prefix = true;
+    /// --bind-cores: peer i runs on the i-th CPU fmirun may use (round-robin),
+    /// as mpirun binds by default: where peers outnumber cores, placement
+    /// otherwise changes from run to run (docs/model.md, "Validation").
+    bool bind_cores = false;
     /// --print-config: print the effective configuration and exit.
     bool print_config = false;
     /// --help: print the usage and exit.

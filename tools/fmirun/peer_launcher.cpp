@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fcntl.h>
+#include <sched.h>
 #include <string_view>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -60,6 +61,9 @@ LaunchedPeer launch_peer(const PeerLaunch& launch, const sigset_t& child_signal_
         peer.stderr_pipe = make_pipe(err_write);
     }
     const pid_t parent = ::getpid();
+    cpu_set_t binding;
+    CPU_ZERO(&binding);
+    if (launch.cpu >= 0) CPU_SET(launch.cpu, &binding);
 
     pid_t pid = ::fork();
     if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
@@ -75,6 +79,9 @@ LaunchedPeer launch_peer(const PeerLaunch& launch, const sigset_t& child_signal_
         ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(127);  // fmirun died before prctl
+        // Inherited across exec; a failure (a CPU taken away since) leaves
+        // the peer unbound rather than not started.
+        if (launch.cpu >= 0) (void)::sched_setaffinity(0, sizeof binding, &binding);
         ::dup2(stdin_fd, STDIN_FILENO);
         if (launch.capture_output) {
             ::dup2(out_write.get(), STDOUT_FILENO);
@@ -91,6 +98,16 @@ LaunchedPeer launch_peer(const PeerLaunch& launch, const sigset_t& child_signal_
     ::setpgid(pid, pid);
     peer.pid = pid;
     return peer;
+}
+
+std::vector<int> usable_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    std::vector<int> cpus;
+    if (::sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+        if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    return cpus;
 }
 
 std::string resolve_program(const std::string& program) {

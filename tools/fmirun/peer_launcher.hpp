@@ -21,7 +21,11 @@ struct PeerLaunch {
     std::vector<std::string> arguments;    ///< argv, argv[0] included
     std::vector<std::string> environment;  ///< "NAME=value" entries
     bool capture_output = true;            ///< pipes for stdout/stderr, else inherit
+    int cpu = -1;                          ///< the CPU the peer is bound to (-1: not bound)
 };
+
+/// The CPUs this process may run on, in order (sched_getaffinity).
+std::vector<int> usable_cpus();
 
 struct LaunchedPeer {
     pid_t pid = -1;  ///< also the id of the peer's process group
