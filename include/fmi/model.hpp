@@ -32,7 +32,7 @@ struct ChannelParams {
     double bandwidth_Bps = 1.0;             ///< one stream, bytes per second
     double aggregate_bandwidth_Bps = 0.0;   ///< all concurrent streams together (0: no shared limit)
     /// Latency of one step of a collective in a job of k peers (fmi-calibrate
-    /// times a barrier of k peers and divides by its steps); between measured
+    /// times an 8-byte allreduce of k peers and divides by its steps); between measured
     /// counts interpolated in log2(k), beyond them held flat. Empty: latency_s
     /// at every peer count (each function on its own core, as on Lambda).
     std::map<int, double> latency_at_peers;
@@ -40,17 +40,26 @@ struct ChannelParams {
     /// 16 MiB), interpolated in log2(bytes), held flat beyond. On one host
     /// caches make mid-sized messages faster. Empty: bandwidth_Bps.
     std::map<std::size_t, double> bandwidth_at_bytes;
-    /// Aggregate bandwidth measured in jobs of k peers (fmi-calibrate: k/2
-    /// pairs at once). Jobs smaller than the first count have no shared
+    /// Aggregate bandwidth measured in jobs of k peers (fmi-calibrate: the
+    /// value that makes the model's 16 MiB allreduce of k peers take the
+    /// measured time). Jobs smaller than the first count have no shared
     /// limit; interpolated in log2(k) between counts, flat beyond. Empty:
     /// aggregate_bandwidth_Bps at every peer count.
     std::map<int, double> aggregate_at_peers;
     /// Extra delay of a wait that polls (S3), added to every wait; 0 when
     /// the measured latency already includes it (fmi-calibrate's does).
     double poll_interval_s = 0.0;
+    /// Latency of one message (send/recv) in a job of k peers, while the
+    /// others wait in a collective (fmi-calibrate: half an 8-byte round trip
+    /// of peers 0 and 1, as --verify times it). On shared cores the waiting
+    /// peers slow a pair down (here 5.8 us at 2 peers, 12 us at 8).
+    /// Interpolated in log2(k), flat beyond. Empty: latency_s.
+    std::map<int, double> message_latency_at_peers;
 
     /// The latency of a collective step with `peers` peers.
     double latency(int peers) const;
+    /// The latency of one message in a job of `peers` peers.
+    double message_latency(int peers) const;
     /// The bandwidth of one stream moving `bytes`.
     double bandwidth(double bytes) const;
     /// The shared limit of all streams in a job of `peers` peers (0: none).

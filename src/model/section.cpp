@@ -96,6 +96,7 @@ void read_channel(Reader r, ChannelParams& c) {
     r.number("aggregate_bandwidth_Bps", c.aggregate_bandwidth_Bps);
     r.number("poll_interval_s", c.poll_interval_s);
     read_peer_table(r, "latency_at_peers", "seconds (a number >= 0)", false, c.latency_at_peers);
+    read_peer_table(r, "message_latency_at_peers", "seconds (a number >= 0)", false, c.message_latency_at_peers);
     read_peer_table(r, "aggregate_at_peers", "bytes per second (a positive number)", true, c.aggregate_at_peers);
     if (const json* table = r.raw("bandwidth_at_bytes")) {
         if (!table->is_object()) r.fail("bandwidth_at_bytes", "expected an object {\"<bytes>\": bytes per second}");
@@ -227,6 +228,11 @@ json channel_json(const ChannelParams& c) {
         json table = json::object();
         for (const auto& [peers, seconds] : c.latency_at_peers) table[std::to_string(peers)] = seconds;
         j["latency_at_peers"] = table;
+    }
+    if (!c.message_latency_at_peers.empty()) {
+        json table = json::object();
+        for (const auto& [peers, seconds] : c.message_latency_at_peers) table[std::to_string(peers)] = seconds;
+        j["message_latency_at_peers"] = table;
     }
     if (!c.aggregate_at_peers.empty()) {
         json table = json::object();

@@ -18,9 +18,9 @@ namespace {
 /// Parameters with round numbers, so expected values are easy to write down.
 Params round_params() {
     Params p = default_params();
-    p.direct = {1e-3, 1e6, 0.0, {}, {}, {}, 0.0};    // 1 ms, 1 MB/s, no shared limit
-    p.redis = {2e-3, 1e6, 2e6, {}, {}, {}, 0.0};     // 2 ms, 1 MB/s, 2 MB/s together
-    p.s3 = {10e-3, 1e6, 0.0, {}, {}, {}, 0.0};       // 10 ms per message, 1 MB/s
+    p.direct = {1e-3, 1e6, 0.0, {}, {}, {}, 0.0, {}};    // 1 ms, 1 MB/s, no shared limit
+    p.redis = {2e-3, 1e6, 2e6, {}, {}, {}, 0.0, {}};     // 2 ms, 1 MB/s, 2 MB/s together
+    p.s3 = {10e-3, 1e6, 0.0, {}, {}, {}, 0.0, {}};       // 10 ms per message, 1 MB/s
     p.reduce_Bps = 1e7;
     p.prices = Prices{};
     return p;
@@ -77,18 +77,37 @@ TEST(ModelTime, AggregateBandwidthLimitsConcurrentStreams) {
 }
 
 TEST(ModelTime, LatencyInterpolatesInLog2OfPeers) {
-    ChannelParams c{1.0, 1.0, 0.0, {{2, 1.0}, {8, 4.0}}, {}, {}, 0.0};
+    ChannelParams c{1.0, 1.0, 0.0, {{2, 1.0}, {8, 4.0}}, {}, {}, 0.0, {}};
     EXPECT_DOUBLE_EQ(c.latency(2), 1.0);
     EXPECT_DOUBLE_EQ(c.latency(4), 2.5);   // log2 4 is halfway between log2 2 and log2 8
     EXPECT_DOUBLE_EQ(c.latency(8), 4.0);
     EXPECT_DOUBLE_EQ(c.latency(1), 1.0);   // below the table: its first value
     EXPECT_DOUBLE_EQ(c.latency(32), 4.0);  // beyond it: its last value
-    ChannelParams flat{0.5, 1.0, 0.0, {}, {}, {}, 0.0};
+    ChannelParams flat{0.5, 1.0, 0.0, {}, {}, {}, 0.0, {}};
     EXPECT_DOUBLE_EQ(flat.latency(9), 0.5);
 }
 
+TEST(ModelTime, SendTakesTheMessageLatencyOfTheJobsSize) {
+    // A send in a job of k peers pays message_latency(k); collectives keep
+    // their step latency; without the table every job size pays latency_s.
+    Params P = round_params();
+    P.direct.message_latency_at_peers = {{2, 1e-3}, {8, 4e-3}};
+    P.redis.message_latency_at_peers = {{2, 3e-3}};
+    const double n = 1000;
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::send, 1000, 2)).seconds, 1e-3 + n / 1e6);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::send, 1000, 4)).seconds, 2.5e-3 + n / 1e6);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::send, 1000, 8)).seconds, 4e-3 + n / 1e6);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::send, 1000, 8)).seconds, 3e-3 + n / 1e6);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::s3, req(Operation::send, 1000, 8)).seconds, 10e-3 + 2 * n / 1e6);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::barrier, 0, 8)).seconds, 3 * 1e-3);
+    Section section;
+    section.params = P;
+    Section again = parse_section(to_json(section));
+    EXPECT_EQ(again.params.direct.message_latency_at_peers, P.direct.message_latency_at_peers);
+}
+
 TEST(ModelTime, BandwidthBySizeInterpolatesInLog2OfBytes) {
-    ChannelParams c{0.0, 5.0, 0.0, {}, {{1024, 100.0}, {4096, 300.0}}, {}, 0.0};
+    ChannelParams c{0.0, 5.0, 0.0, {}, {{1024, 100.0}, {4096, 300.0}}, {}, 0.0, {}};
     EXPECT_DOUBLE_EQ(c.bandwidth(2048), 200.0);
     EXPECT_DOUBLE_EQ(c.bandwidth(10), 100.0);
     EXPECT_DOUBLE_EQ(c.bandwidth(1 << 20), 300.0);

@@ -1,14 +1,20 @@
 // Calibration, per channel. For k = 2, 4, 8, ... N the first k peers form a
 // communicator of their own (the others wait), so every figure is what a job
 // of k peers sees on this host:
-//  - latency_at_peers[k]: a barrier of k peers, divided by the steps the
-//    model counts for the channel's barrier (a collective step's latency);
-//  - k = 2: latency_s, half the median 8-byte round trip; bandwidth_at_bytes,
+//  - latency_at_peers[k]: an 8-byte allreduce of k peers (timed as --verify
+//    times it), divided by the steps the model counts for it on the channel
+//    (a collective step's latency, with whatever a step costs there: S3's
+//    polls and parallel GETs, Redis's server under k clients);
+//  - message_latency_at_peers[k]: half an 8-byte round trip of peers 0 and
+//    1 while the others wait in a collective (as --verify times send/recv);
+//  - k = 2: latency_s, the same at 2 peers; bandwidth_at_bytes,
 //    from round trips of 64 KiB, 1 MiB and --bandwidth-bytes:
 //    bytes / (half round trip - latency); bandwidth_Bps, the largest size's;
-//  - k >= 4: aggregate_at_peers[k], every pair (2i, 2i+1) in a ping-pong of
-//    --bandwidth-bytes at once: all pairs' bytes over the slowest pair's time;
-//  - at k = 2, the reduction speed: a float sum over touched memory, both peers at once.
+//  - every k: aggregate_at_peers[k], from an allreduce of --bandwidth-bytes
+//    (every peer moving its data at once): the shared limit for which the
+//    model predicts the measured time;
+//  - at k = 2 (first, as the allreduce's prediction uses it), the reduction
+//    speed: a float sum over touched memory, both peers at once.
 // The result keeps the configuration's own model section (prices, pins) and
 // replaces the measured channels' parameters.
 #include "calibrate.hpp"
@@ -22,19 +28,24 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
+#include <cmath>
 #include <ctime>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <iostream>
 
 namespace fmi::calibrate {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 void progress(const Communicator& comm, const std::string& line) {
     if (comm.peer_id() == 0) std::cerr << "fmi-calibrate: " << line << std::endl;
 }
+
+/// The payload of the collective that calibrates a step's latency: an
+/// 8-byte allreduce, the commonest small collective (a loss, a counter).
+constexpr std::size_t kStepProbeBytes = 8;
 
 std::vector<int> active_counts(int n) {
     std::vector<int> counts;
@@ -43,54 +54,80 @@ std::vector<int> active_counts(int n) {
     return counts;
 }
 
-/// Seconds of a barrier of `sub`'s peers (median of batches, slowest peer).
-double barrier_time(Communicator& sub, int reps, bool warm_up) {
-    // The direct channel adapts its spin-before-sleep to the traffic it sees:
-    // untimed rounds first, so the figure is the steady state a job sees
-    // rather than the first rounds (2-3x slower here).
-    if (warm_up)
-        for (int i = 0; i < reps; ++i) sub.barrier();
-    std::vector<double> batches;
-    for (int b = 0; b < 3; ++b) {
-        sub.barrier();
-        auto start = Clock::now();
-        for (int i = 0; i < reps; ++i) sub.barrier();
-        batches.push_back(slowest(sub, std::chrono::duration<double>(Clock::now() - start).count() / reps));
-    }
-    return median(batches);
-}
-
-/// The steps the model counts for a barrier of k peers on `kind` (its time
-/// with a latency of 1 s and no transfer time).
-double barrier_steps(const model::Params& params, ChannelKind kind, int k) {
+/// The steps the model counts for an 8-byte allreduce of k peers on `kind`
+/// (its time with a latency of 1 s: transfer and reduction of 8 bytes are
+/// nanoseconds against it).
+double allreduce_steps(const model::Params& params, ChannelKind kind, int k) {
     model::Params unit = params;
     model::ChannelParams& c = unit.channel(kind);
     c.latency_s = 1.0;
     c.latency_at_peers.clear();
-    return model::predict(unit, kind, model::Request{Operation::barrier, 0, k, 128}).seconds;
+    c.poll_interval_s = 0.0;
+    return model::predict(unit, kind, model::Request{Operation::allreduce, kStepProbeBytes, k, 128}).seconds;
+}
+
+/// The aggregate bandwidth at k peers for which the model predicts `measured`
+/// seconds for `probe`: the model's time falls as the aggregate grows, so a
+/// bisection (in log space, 1 MB/s to 1 TB/s) finds it. Faster than the
+/// model even without a shared limit: 1 TB/s, no limit in effect. Nothing
+/// when the model's time for the probe does not depend on the aggregate.
+std::optional<double> aggregate_for(const model::Params& params, ChannelKind kind, const model::Request& probe,
+                                    double measured) {
+    model::Params p = params;
+    auto predicted = [&](double aggregate) {
+        p.channel(kind).aggregate_at_peers[probe.peers] = aggregate;
+        return model::predict(p, kind, probe).seconds;
+    };
+    double lo = 1e6, hi = 1e12;
+    if (predicted(lo) <= predicted(hi) * 1.001) return std::nullopt;
+    if (predicted(hi) >= measured) return hi;
+    if (predicted(lo) <= measured) return lo;
+    for (int i = 0; i < 60; ++i) {
+        const double mid = std::sqrt(lo * hi);
+        (predicted(mid) > measured ? lo : hi) = mid;
+    }
+    return std::sqrt(lo * hi);
 }
 
 /// Measures `kind` in a communicator of the first k peers.
 void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base, const Options& o,
-                  Buffers& buf, int total_peers, model::ChannelParams& c) {
+                  Buffers& buf, model::ChannelParams& c) {
     sub.pin(kind);
-    const int k = sub.num_peers(), me = sub.peer_id();
+    const int k = sub.num_peers();
     const bool slow = kind == ChannelKind::s3;
     const int reps = slow ? std::max(3, o.latency_reps / 4) : o.latency_reps;
-    c.latency_at_peers[k] = barrier_time(sub, reps, !slow) / barrier_steps(base, kind, k);
+    // The direct channel adapts its spin-before-sleep to the traffic it
+    // sees, and S3 its first pause to the waits it saw: an untimed batch
+    // first, so the figure is the steady state a job sees rather than the
+    // first rounds (2-3x slower here).
+    time_operation(sub, Operation::allreduce, kStepProbeBytes, reps, 1, buf);
+    c.latency_at_peers[k] = time_operation(sub, Operation::allreduce, kStepProbeBytes, reps, 3, buf) /
+                            allreduce_steps(base, kind, k);
     progress(sub, std::string(to_string(kind)) + ": collective step with " + std::to_string(k) + " peers " +
                       std::to_string(c.latency_at_peers[k] * 1e6) + " us");
+    // One message in a job of k peers, the others waiting in a collective
+    // (as --verify times send/recv).
+    time_operation(sub, Operation::send, 8, reps, 1, buf);  // warm-up, as for the allreduce
+    c.message_latency_at_peers[k] = time_operation(sub, Operation::send, 8, reps, 3, buf);
+    progress(sub, std::string(to_string(kind)) + ": message with " + std::to_string(k) + " peers " +
+                      std::to_string(c.message_latency_at_peers[k] * 1e6) + " us");
     const std::size_t M = o.bandwidth_bytes;
     if (k == 2) {
-        if (!slow) ping_pong(sub, 0, 1, 8, reps, buf);  // warm-up, as for the barrier
-        c.latency_s = slowest(sub, ping_pong(sub, 0, 1, 8, reps, buf));
+        c.latency_s = c.message_latency_at_peers[k];
         c.bandwidth_at_bytes.clear();
         for (std::size_t bytes : {std::size_t{64} << 10, std::size_t{1} << 20, M}) {
             if (bytes > M) continue;
             // 21 round trips: on shared cores a burst of other work can slow
             // a third of a short series, and one bad median halves the
             // bandwidth (a 2x misjudgement flips direct against Redis).
-            double half = slowest(sub, ping_pong(sub, 0, 1, bytes, slow ? 3 : 21, buf));
+            // S3: 9 round trips below 16 MiB (each ~10-30 ms); its waits
+            // end at a poll, so a single round trip varies by a poll interval.
+            const int trips = !slow ? 21 : bytes < (std::size_t{16} << 20) ? 9 : 5;
+            // An untimed series first: TCP's windows and S3's first pause
+            // adapt to a new size over the first round trips (the 64 KiB
+            // figure came out 2-5x slow without it).
+            ping_pong(sub, 0, 1, bytes, trips, buf);
+            double half = slowest(sub, ping_pong(sub, 0, 1, bytes, trips, buf));
             // S3's bandwidth is per leg: a message is a PUT and a GET of its bytes.
             const double legs = kind == ChannelKind::s3 ? 2.0 : 1.0;
             c.bandwidth_at_bytes[bytes] = legs * static_cast<double>(bytes) / std::max(half - c.latency_s, half * 0.05);
@@ -99,19 +136,23 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
         progress(sub, std::string(to_string(kind)) + ": latency " + std::to_string(c.latency_s * 1e6) +
                           " us, bandwidth " + std::to_string(c.bandwidth_Bps / 1e6) + " MB/s");
     }
-    const int pairs = k / 2;
-    (void)total_peers;
-    if (pairs >= 2) {
-        sub.barrier();
-        double mine = 0.0;
-        if (me % 2 == 0 && me + 1 < 2 * pairs) mine = ping_pong(sub, me, me + 1, M, slow ? 2 : 9, buf);
-        else if (me % 2 == 1) ping_pong(sub, me - 1, me, M, slow ? 2 : 9, buf);
-        double half = slowest(sub, mine);
-        const double legs = kind == ChannelKind::s3 ? 2.0 : 1.0;
-        c.aggregate_at_peers[k] = legs * pairs * static_cast<double>(M) / std::max(half - c.latency_s, half * 0.05);
-        progress(sub, std::string(to_string(kind)) + ": aggregate bandwidth of " + std::to_string(pairs) +
-                          " pairs " + std::to_string(c.aggregate_at_peers[k] / 1e6) + " MB/s");
-    }
+    // The shared limit: an allreduce of M bytes (a model's gradients, the
+    // large collective jobs run most), in which every peer moves its data at
+    // once (direct: k streams in each exchange; stores: k writers, then k
+    // readers of the server). The aggregate is the value that makes the
+    // model's allreduce take the measured time. (An allgather's ring, tried
+    // first, runs 8 peers on 2 cores in lock-step and gave 3.3 GB/s where
+    // the allreduce's pairwise exchanges reached 5.7.)
+    const std::size_t bytes = std::max<std::size_t>(4, M / 4 * 4);
+    if (!slow) time_operation(sub, Operation::allreduce, bytes, 1, 1, buf);  // warm-up
+    const double took = time_operation(sub, Operation::allreduce, bytes, slow ? 1 : 3, 3, buf);
+    const model::Request probe{Operation::allreduce, bytes, k, 128};
+    const std::optional<double> aggregate = aggregate_for(base, kind, probe, took);
+    if (aggregate) c.aggregate_at_peers[k] = *aggregate;
+    else c.aggregate_at_peers.erase(k);
+    progress(sub, std::string(to_string(kind)) + ": aggregate bandwidth with " + std::to_string(k) + " peers " +
+                      (aggregate ? std::to_string(*aggregate / 1e6) + " MB/s" : std::string("not used by the model")) +
+                      " (allreduce of " + std::to_string(bytes) + " B: " + std::to_string(took * 1e3) + " ms)");
     sub.pin(std::nullopt);
 }
 
@@ -120,6 +161,18 @@ std::string now_utc() {
     char text[32];
     std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
     return text;
+}
+
+/// The model section of an earlier fmi-calibrate output ({"model": {...}}).
+model::Section read_calibration(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw UsageError("fmi-calibrate: --merge: cannot read '" + path + "'");
+    std::stringstream text;
+    text << in.rdbuf();
+    nlohmann::json doc = nlohmann::json::parse(text.str(), nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("model"))
+        throw UsageError("fmi-calibrate: --merge: '" + path + "' is not an fmi-calibrate output ({\"model\": {...}})");
+    return model::parse_section(doc["model"].dump(), path);
 }
 
 }  // namespace
@@ -141,27 +194,36 @@ std::vector<ChannelKind> channels_to_measure(const Communicator& comm, const Opt
 std::string calibrate(Communicator& comm, const Options& options) {
     const int n = comm.num_peers(), me = comm.peer_id();
     if (n < 2) throw UsageError("fmi-calibrate: needs at least 2 peers (fmirun -n 2 or more)");
-    model::Section section = model::parse_section(comm.config().model_json, "the configuration's model section");
+    const bool merging = !options.merge.empty();
+    model::Section section = merging ? read_calibration(options.merge)
+                                     : model::parse_section(comm.config().model_json, "the configuration's model section");
     const std::vector<ChannelKind> channels = channels_to_measure(comm, options);
     for (ChannelKind kind : channels) {
         model::ChannelParams& c = section.params.channel(kind);
-        c.latency_at_peers.clear();
-        c.aggregate_at_peers.clear();
-        c.aggregate_bandwidth_Bps = 0.0;  // jobs of fewer peers than measured: no shared limit
+        if (!merging) {
+            c.latency_at_peers.clear();
+            c.message_latency_at_peers.clear();
+            c.aggregate_at_peers.clear();
+        }
+        c.aggregate_bandwidth_Bps = 0.0;  // the table by peer count replaces it
     }
     // The waiting peers block in the main communicator on its first channel
     // (direct when enabled): blocked, they take no CPU from the measured ones.
     comm.pin(comm.config().direct.enabled ? ChannelKind::direct : channels.front());
     Buffers buf(options.bandwidth_bytes, options.bandwidth_bytes);
-    for (int k : active_counts(n)) {
+    // Touching the buffers costs every peer ~14 us per page (perf-notes): at
+    // 8 peers, ~0.7 s of CPU. Peers that finish early would otherwise measure
+    // while the others still fault pages in, and see twice the latency.
+    comm.barrier();
+    for (int k : merging ? std::vector<int>{n} : active_counts(n)) {
         if (me < k) {
             Communicator sub(me, k, comm.name() + ".calibrate." + std::to_string(k), comm.config());
-            for (ChannelKind kind : channels)
-                measure_with(sub, kind, section.params, options, buf, n, section.params.channel(kind));
             // The reduction's speed with 2 peers computing at once (a core
             // each here); contention beyond shows in the latencies and the
             // aggregate bandwidth measured at more peers.
             if (k == 2) section.params.reduce_Bps = reduce_speed(sub, buf);
+            for (ChannelKind kind : channels)
+                measure_with(sub, kind, section.params, options, buf, section.params.channel(kind));
             sub.finalize();
         }
         comm.barrier();
@@ -172,7 +234,9 @@ std::string calibrate(Communicator& comm, const Options& options) {
     if (me != 0) return {};
     char host[256] = "unknown";
     gethostname(host, sizeof host - 1);
-    section.params.source = "fmi-calibrate on " + std::string(host) + " with " + std::to_string(n) + " peers, " + now_utc();
+    const std::string run = std::to_string(n) + " peers, " + now_utc();
+    section.params.source = merging ? section.params.source + "; merged " + run
+                                    : "fmi-calibrate on " + std::string(host) + " with " + run;
     nlohmann::ordered_json out;
     out["model"] = nlohmann::ordered_json::parse(model::to_json(section));
     return out.dump(2) + "\n";

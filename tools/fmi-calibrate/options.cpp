@@ -17,6 +17,12 @@ constexpr const char* usage =
     "of a reduction) and writes {\"model\": {...}} for the configuration file or\n"
     "FMI_MODEL. Run it with the job's configuration so the result keeps its prices.\n"
     "  --out FILE            write the model section to FILE (default: stdout)\n"
+    "  --merge FILE          extend FILE (an earlier fmi-calibrate output): measure\n"
+    "                        only with all N peers and replace N's figures (and, at\n"
+    "                        N = 2, the 2-peer ones); --out may name FILE itself.\n"
+    "                        Where peers share cores, idle peers of a larger job\n"
+    "                        disturb the 2- and 4-peer figures: calibrate with\n"
+    "                        -n 2, then --merge at -n 4, 8, ... (docs/model.md)\n"
     "  --channels LIST       direct,redis,s3 (default: every enabled channel)\n"
     "  --bandwidth-bytes B   message of the bandwidth measurements (default 16777216)\n"
     "  --latency-reps R      ping-pongs per latency measurement (default 200; S3 a quarter)\n"
@@ -60,6 +66,8 @@ Options parse_options(int argc, char** argv) {
             o.verify = true;
         } else if (flag == "--out") {
             o.out = value();
+        } else if (flag == "--merge") {
+            o.merge = value();
         } else if (flag == "--channels") {
             o.channels.clear();
             for (const std::string& name : split(value())) {

@@ -14,6 +14,9 @@ namespace fmi::calibrate {
 struct Options {
     bool verify = false;                      ///< compare predictions with measurements
     std::string out;                          ///< where peer 0 writes (empty: stdout)
+    /// A previous calibration to extend: keep its figures, measure only
+    /// with all of this job's peers and replace that peer count's.
+    std::string merge;
     std::vector<ChannelKind> channels;        ///< empty: every enabled channel
     std::vector<Operation> ops{Operation::send, Operation::allreduce};  ///< --verify
     std::vector<std::size_t> sizes{8, 1024, 65536, 1u << 20, 16u << 20};  ///< --verify
