@@ -104,6 +104,15 @@ public:
     void pin(Operation op, std::optional<ChannelKind> channel);
     /// Pins every operation without its own pin (nullopt: none).
     void pin(std::optional<ChannelKind> channel);
+    /// Pins the algorithm of one operation, by the name explain() reports
+    /// ("ring", "exchange", ...; model::algorithms(op) lists them; nullopt:
+    /// each channel's automatic choice again). Only the channels that run
+    /// it are candidates; with a channel pinned too, that channel must run
+    /// it. Functions an algorithm is not correct for (not commutative and
+    /// associative, for the peer-to-peer reductions) keep their ordered
+    /// algorithm. A name no enabled channel runs for `op` is a UsageError.
+    /// Every peer must pin alike.
+    void pin_algorithm(Operation op, std::optional<std::string> algorithm);
     /// The candidates for an operation of `bytes` bytes per peer with their
     /// predicted time and price, and the channel that would be chosen.
     model::Explanation explain(Operation op, std::size_t bytes) const;

@@ -87,6 +87,7 @@ struct Prices {
 /// model predicts the algorithm each channel will really run.
 struct Limits {
     std::size_t p2p_recursive_doubling_max_bytes = 128u << 10;
+    std::size_t p2p_segment_bytes = 512u << 10;  ///< a pipelined chain (linear scan) moves segments of this size
     std::size_t redis_inline_bytes = 32u << 10;
     std::size_t redis_chunk_bytes = 512u << 10;
     std::size_t s3_multipart_bytes = 16u << 20;
@@ -117,7 +118,23 @@ struct Request {
     std::size_t bytes = 0;           ///< payload bytes per peer (each block for gather/scatter/allgather)
     int peers = 2;
     std::size_t faas_memory_mib = 128;
+    /// The algorithm asked for, by the name Prediction::algorithm reports
+    /// (one of algorithms(op)); empty: each channel's automatic choice.
+    std::string algorithm{};
 };
+
+/// The algorithms channel `kind` runs for `op`, by the names
+/// Prediction::algorithm reports; the first is its choice for small
+/// messages. Functions that are not commutative and associative run the
+/// peer-to-peer channel's ordered algorithms whatever is asked for.
+std::vector<std::string> algorithms(ChannelKind kind, Operation op);
+/// Every channel's algorithms for `op` (direct, redis, s3), each name once.
+std::vector<std::string> algorithms(Operation op);
+
+/// Why channel `kind` cannot run request.algorithm for `request` (it does
+/// not run it for this operation, or not at this size); empty when it can
+/// or when no algorithm is asked for.
+std::string cannot_run(ChannelKind kind, const Request& request);
 
 /// The model's answer for one channel.
 struct Prediction {
@@ -131,7 +148,9 @@ struct Prediction {
     double dollars() const { return request_dollars + transfer_dollars + infrastructure_dollars + faas_dollars; }
 };
 
-/// Predicted time and price of `request` on channel `kind`.
+/// Predicted time and price of `request` on channel `kind`: of
+/// request.algorithm, or of the channel's automatic choice when it is empty.
+/// An algorithm the channel cannot run (cannot_run) is a UsageError.
 Prediction predict(const Params& params, ChannelKind kind, const Request& request);
 
 /// A limit on the other quantity than the one the hint minimises.
@@ -149,12 +168,20 @@ struct Candidate {
     bool within_budget = true;
 };
 
+/// An enabled channel that is no candidate, and why (it cannot run the
+/// algorithm the request asks for).
+struct Exclusion {
+    ChannelKind channel;
+    std::string reason;
+};
+
 /// Why a channel was chosen: every candidate with its prediction.
 struct Explanation {
     Request request;
     Hint hint = Hint::cheap;
     Budget budget;
     std::vector<Candidate> candidates;
+    std::vector<Exclusion> excluded;  ///< enabled channels left out by request.algorithm
     ChannelKind chosen = ChannelKind::direct;
     std::string reason;  ///< "pinned", "least predicted time", ...
 
@@ -163,7 +190,10 @@ struct Explanation {
 };
 
 /// Chooses among `available` channels (in the order given for ties).
-/// `pinned` wins when set (it must be available).
+/// `pinned` wins when set (it must be available: else ConfigError). With
+/// request.algorithm set, only the channels that can run it are candidates;
+/// none (or a pinned channel that cannot) is a UsageError naming the
+/// operation, the algorithm, the peers, the bytes and the channels that run it.
 Explanation choose(const Params& params, const std::vector<ChannelKind>& available, const Request& request,
                    Hint hint, const Budget& budget, std::optional<ChannelKind> pinned = std::nullopt);
 
@@ -171,11 +201,15 @@ Explanation choose(const Params& params, const std::vector<ChannelKind>& availab
 struct Section {
     Params params;
     std::map<Operation, ChannelKind> pins;  ///< per-operation channel pins
+    /// Per-operation algorithm pins ("pin": {"allreduce": "direct/ring"} or
+    /// "*/ring"), by the names of algorithms(op).
+    std::map<Operation, std::string> algorithm_pins;
     Budget budget;
 };
 
 /// Parses a model section: ours (docs/model.md: "direct"/"redis"/"s3"
-/// channel parameters, "prices", "pin", "budget", ...) or the original FMI's
+/// channel parameters, "prices", "pin" ("<channel>", "<channel>/<algorithm>"
+/// or "*/<algorithm>" per operation), "budget", ...) or the original FMI's
 /// ("FaaS"/"S3"/"Redis"/"Direct" in MB/s and ms), over the defaults. Unknown
 /// fields and bad values throw ConfigError naming the field.
 Section parse_section(std::string_view json_text, std::string_view origin = "model");

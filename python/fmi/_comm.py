@@ -277,10 +277,22 @@ class Communicator:
         operation ('allreduce', ...) or, without ``operation``, for all."""
         self._core.pin(channel, operation)
 
+    def pin_algorithm(self, algorithm, operation):
+        """Pins the algorithm of ``operation`` ('allreduce', ...) by the name
+        explain() reports ('ring', 'exchange', ...; None: each channel's
+        automatic choice again). Only the channels that run it are
+        candidates. Reductions that are not commutative and associative keep
+        their ordered algorithm on the direct channel whatever the pin. A
+        name no enabled channel runs for the operation raises UsageError.
+        Every peer must pin alike."""
+        self._core.pin_algorithm(algorithm, operation)
+
     def explain(self, operation, nbytes):
         """How the channel of ``operation`` on ``nbytes`` bytes per peer is
-        chosen: a dict with the chosen channel, the reason and every
-        candidate's predicted time (s) and price (USD)."""
+        chosen: a dict with the chosen channel, the reason, the pinned
+        algorithm (None if none), every candidate's algorithm, predicted time
+        (s) and price (USD), and the channels left out by the pinned
+        algorithm ("excluded": channel and reason)."""
         return self._core.explain(operation, int(nbytes))
 
     def summary(self):

@@ -126,6 +126,11 @@ public:
         }
     }
 
+    void pin_algorithm(const std::optional<std::string>& algorithm, const std::string& operation) {
+        Operation op = parse_operation_name(operation, "pin_algorithm");
+        blocking([&](Communicator& c) { c.pin_algorithm(op, algorithm); });
+    }
+
     py::dict explain(const std::string& operation, std::size_t bytes) {
         Operation op = parse_operation_name(operation, "explain");
         model::Explanation e;
@@ -137,9 +142,19 @@ public:
             row["within_budget"] = candidate.within_budget;
             candidates.append(std::move(row));
         }
+        py::list excluded;
+        for (const auto& x : e.excluded) {
+            py::dict row;
+            row["channel"] = to_string(x.channel);
+            row["reason"] = x.reason;
+            excluded.append(std::move(row));
+        }
         py::dict d;
         d["operation"] = operation;
         d["bytes"] = bytes;
+        d["algorithm"] =
+            e.request.algorithm.empty() ? py::object(py::none()) : py::object(py::str(e.request.algorithm));
+        d["excluded"] = std::move(excluded);
         d["hint"] = to_string(e.hint);
         d["chosen"] = to_string(e.chosen);
         d["reason"] = e.reason;
@@ -320,6 +335,7 @@ PYBIND11_MODULE(_fmi, m) {
         .def("set_budget", &CommunicatorBinding::set_budget, py::arg("max_seconds"), py::arg("max_dollars"))
         .def("budget", &CommunicatorBinding::budget)
         .def("pin", &CommunicatorBinding::pin_channel, py::arg("channel"), py::arg("operation"))
+        .def("pin_algorithm", &CommunicatorBinding::pin_algorithm, py::arg("algorithm"), py::arg("operation"))
         .def("explain", &CommunicatorBinding::explain, py::arg("operation"), py::arg("bytes"))
         .def("summary", &CommunicatorBinding::summary)
         .def("finalize", &CommunicatorBinding::finalize);

@@ -90,3 +90,36 @@ def test_statistics_and_summary_count_what_ran(make_comm, channel):
     table = c.summary()
     assert "allreduce" in table and channel in table
     c.Barrier()
+
+
+def test_pin_algorithm_runs_it_and_explain_shows_it(make_comm, channel, capfd):
+    # An algorithm the automatic choice does not take for 8008 bytes.
+    algorithm = {"direct": "ring", "redis": "reduce_publish"}[channel]
+    c = make_comm(log_level="debug")
+    n = c.num_peers
+    c.pin_algorithm(algorithm, "allreduce")
+    e = c.explain("allreduce", 8008)
+    assert e["algorithm"] == algorithm
+    chosen = [cand for cand in e["candidates"] if cand["channel"] == e["chosen"]]
+    assert chosen[0]["algorithm"] == (algorithm if n > 1 else "local")
+    capfd.readouterr()
+    x = np.arange(1001, dtype=np.int64) * (c.peer_id + 1)
+    out = np.empty_like(x)
+    c.Allreduce(x, out, fmi.SUM)
+    np.testing.assert_array_equal(out, np.arange(1001, dtype=np.int64) * (n * (n + 1) // 2))
+    log = capfd.readouterr().err
+    # the backend's own line as it dispatches (one peer on Redis is a local copy)
+    if n > 1 or channel == "direct":
+        assert f"bytes over {n} peers by {algorithm}" in log, log
+    with pytest.raises(fmi.UsageError, match="unknown algorithm 'fastest' for allreduce"):
+        c.pin_algorithm("fastest", "allreduce")
+    # the other channel's algorithm: known, but its channel is not enabled here
+    other, other_channel = {"direct": ("exchange", "redis"), "redis": ("ring", "direct")}[channel]
+    with pytest.raises(fmi.UsageError, match=f"allreduce by {other} runs on {other_channel}, which is not enabled"):
+        c.pin_algorithm(other, "allreduce")
+    with pytest.raises(fmi.UsageError, match="unknown operation 'allreduction'"):
+        c.pin_algorithm("ring", "allreduction")
+    c.pin_algorithm(None, "allreduce")
+    e = c.explain("allreduce", 8008)
+    assert e["algorithm"] is None and e["excluded"] == []
+    c.Barrier()

@@ -30,6 +30,11 @@ struct OpContext {
     OpKind op;
     std::uint64_t seq;
     Deadline deadline;
+    /// The algorithm pinned for this operation, by the model's name for it
+    /// (model::algorithms; the model chose a channel that runs it); empty:
+    /// the backend's own choice. Functions an algorithm is not correct for
+    /// keep their ordered algorithm. Valid for the operation's duration.
+    std::string_view algorithm{};
 };
 
 class Backend {

@@ -150,7 +150,9 @@ struct Communicator::Impl {
         if (log.enabled(detail::LogLevel::debug)) log.debug(why.to_string());
         const ChannelKind kind = why.chosen;
         Backend& backend = *backends.at(kind);
-        OpContext ctx{op, seq, Deadline(config.timeout)};
+        // A pinned algorithm travels with the operation (the explanation
+        // outlives it: the selector keeps it until the next choice).
+        OpContext ctx{op, seq, Deadline(config.timeout), why.request.algorithm};
         const std::uint64_t requests_before = backend.requests_made();
         auto start = std::chrono::steady_clock::now();
         try {
@@ -239,6 +241,9 @@ void Communicator::budget(const model::Budget& b) { impl_->selector->budget(b); 
 model::Budget Communicator::budget() const { return impl_->selector->budget(); }
 void Communicator::pin(Operation op, std::optional<ChannelKind> channel) { impl_->selector->pin(op, channel); }
 void Communicator::pin(std::optional<ChannelKind> channel) { impl_->selector->pin_all(channel); }
+void Communicator::pin_algorithm(Operation op, std::optional<std::string> algorithm) {
+    impl_->selector->pin_algorithm(op, std::move(algorithm));
+}
 model::Explanation Communicator::explain(Operation op, std::size_t bytes) const {
     return impl_->selector->explain(op, bytes, impl_->hint);
 }

@@ -1,5 +1,7 @@
 #include "core/selector.hpp"
 
+#include "model/algorithm_list.hpp"
+
 #include <fmi/errors.hpp>
 
 #include <algorithm>
@@ -33,6 +35,11 @@ Selector::Selector(std::vector<ChannelKind> available, const Config& config, int
     params_.limits.s3_multipart_bytes = config.s3.multipart_threshold;
     params_.limits.s3_parallel_transfers = config.s3.parallel_transfers;
     for (const auto& [op, kind] : section.pins) pin(op, kind);
+    for (const auto& [op, algorithm] : section.algorithm_pins) {
+        if (std::string problem = algorithm_problem(op, algorithm); !problem.empty())
+            throw ConfigError(std::string("pin.") + to_string(op), problem);
+        algorithm_pins_[op] = algorithm;
+    }
     budget_ = section.budget;
     check_available(config.channel, "channel");
     pin_all_ = config.channel;
@@ -56,12 +63,38 @@ void Selector::pin_all(std::optional<ChannelKind> channel) {
     forget_choices();
 }
 
+std::string Selector::algorithm_problem(Operation op, const std::string& algorithm) const {
+    const std::vector<std::string> known = model::algorithms(op);
+    if (std::find(known.begin(), known.end(), algorithm) == known.end())
+        return "unknown algorithm '" + algorithm + "' for " + to_string(op) + " (" + model::algorithm_list(op) + ")";
+    std::string runs_on;
+    for (ChannelKind kind : {ChannelKind::direct, ChannelKind::redis, ChannelKind::s3}) {
+        const std::vector<std::string> names = model::algorithms(kind, op);
+        if (std::find(names.begin(), names.end(), algorithm) == names.end()) continue;
+        if (std::find(available_.begin(), available_.end(), kind) != available_.end()) return {};
+        runs_on += (runs_on.empty() ? "" : " and ") + std::string(to_string(kind));
+    }
+    return std::string(to_string(op)) + " by " + algorithm + " runs on " + runs_on + ", which is not enabled";
+}
+
+void Selector::pin_algorithm(Operation op, std::optional<std::string> algorithm) {
+    if (algorithm) {
+        if (std::string problem = algorithm_problem(op, *algorithm); !problem.empty())
+            throw UsageError("pin_algorithm: " + problem);
+        algorithm_pins_[op] = std::move(*algorithm);
+    } else {
+        algorithm_pins_.erase(op);
+    }
+    forget_choices();
+}
+
 const model::Explanation& Selector::explain(Operation op, std::size_t bytes, Hint hint) const {
     std::optional<LastChoice>& last = last_[static_cast<std::size_t>(op)];
     if (last && last->bytes == bytes && last->hint == hint) return last->explanation;
     std::optional<ChannelKind> pinned = pin_all_;
     if (auto it = pins_.find(op); it != pins_.end()) pinned = it->second;
     model::Request request{op, bytes, peers_, faas_memory_mib_};
+    if (auto it = algorithm_pins_.find(op); it != algorithm_pins_.end()) request.algorithm = it->second;
     last = LastChoice{bytes, hint, model::choose(params_, available_, request, hint, budget_, pinned)};
     return last->explanation;
 }

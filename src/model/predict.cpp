@@ -7,12 +7,19 @@
 //
 // A step in which `streams` peers each move `x` bytes at once takes
 // x / min(b, A / streams): the per-stream limit or the shared one.
+//
+// Where a channel has several algorithms for an operation, each has its own
+// formula (kFormulas); a request may name one (Request::algorithm), else the
+// channel's automatic choice is predicted.
 #include <fmi/errors.hpp>
 #include <fmi/model.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace fmi::model {
 
@@ -107,9 +114,83 @@ struct Shape {
     int peers;
 };
 
-// ---- direct: the peer-to-peer algorithms (docs/algorithms.md) -------------
+/// What the formula of one algorithm sees: its channel's parameters and the
+/// request's shape, with a = a(N) and g the reduction speed.
+struct Terms {
+    const Params& p;
+    const ChannelParams& c;
+    double a, N, n, g;
+    int peers;
 
-Prediction direct_time(const Params& p, Operation op, const Shape& s) {
+    Terms(const Params& params, const ChannelParams& channel, const Shape& s)
+        : p(params), c(channel), a(channel.latency(s.peers)), N(s.N), n(s.n), g(params.reduce_Bps), peers(s.peers) {}
+    /// `streams` peers moving `bytes` each at once (transfer()).
+    double T(double bytes, double streams) const { return transfer(c, bytes, streams, peers); }
+};
+
+/// An algorithm's predicted time and store requests (all peers together).
+struct Cost {
+    double seconds = 0.0;
+    double requests = 0.0;
+};
+
+// ---- direct: the peer-to-peer algorithms (docs/algorithms.md) -------------
+// The operations with several algorithms have one formula each, following
+// the steps and bytes at the top of src/collectives/p2p/<op>_<algorithm>.cpp.
+
+// bcast, binomial tree: the root sends n to L children in turn
+Cost direct_bcast_binomial(const Terms& t) { return {ceil_log2(t.peers) * (t.a + t.T(t.n, 1))}; }
+
+// bcast, scatter + ring allgather: the root scatters n (N-1)/N down the tree
+// (L steps), then N-1 ring steps in which every peer passes a block of n/N
+Cost direct_bcast_scatter_allgather(const Terms& t) {
+    const double L = ceil_log2(t.peers);
+    return {L * t.a + t.T(t.n * (t.N - 1) / t.N, 1) + (t.N - 1) * (t.a + t.T(t.n / t.N, t.N))};
+}
+
+// allreduce, recursive doubling: log2 P' exchanges of n (+2 to fold in and
+// out the peers beyond P')
+Cost direct_allreduce_recursive_doubling(const Terms& t) {
+    const int pp = floor_pow2(t.peers);
+    const double steps = std::log2(pp) + (pp == t.peers ? 0 : 2);
+    return {steps * (t.a + t.T(t.n, t.N) + t.n / t.g)};
+}
+
+// allreduce, Rabenseifner: reduce-scatter + allgather among P' peers,
+// 2n (P'-1)/P' per peer in 2 log2 P' steps; beyond P', the first 2 rem peers
+// fold pairwise before (n each way, rem pairs at once) and unfold after
+Cost direct_allreduce_rabenseifner(const Terms& t) {
+    const int pp = floor_pow2(t.peers);
+    const double P = pp, rem = t.peers - pp;
+    double seconds = 2 * ceil_log2(pp) * t.a + t.T(2 * t.n * (P - 1) / P, P) + t.n * (P - 1) / P / t.g;
+    if (rem > 0) seconds += 2 * (t.a + t.T(t.n, rem)) + t.n / t.g;
+    return {seconds};
+}
+
+// allreduce, ring: reduce-scatter + allgather around the ring, 2n (N-1)/N
+// per peer in 2 (N-1) steps
+Cost direct_allreduce_ring(const Terms& t) {
+    return {2 * (t.N - 1) * t.a + t.T(2 * t.n * (t.N - 1) / t.N, t.N) + t.n * (t.N - 1) / t.N / t.g};
+}
+
+// scan, recursive doubling: L exchanges of n
+Cost direct_scan_recursive_doubling(const Terms& t) {
+    return {ceil_log2(t.peers) * (t.a + t.T(t.n, t.N) + t.n / t.g)};
+}
+
+// scan, linear chain: N-1 hops of n, pipelined in segments: S segments take
+// N-2+S steps of one segment each
+Cost direct_scan_linear(const Terms& t) {
+    const double segment = static_cast<double>(std::max<std::size_t>(1, t.p.limits.p2p_segment_bytes));
+    const double S = std::max(1.0, ceil_div(t.n, segment)), x = t.n / S;
+    return {(t.N - 2 + S) * (t.a + t.T(x, 1) + x / t.g)};
+}
+
+std::string_view direct_automatic(const Params& p, Operation op, const Shape& s);
+std::string_view redis_automatic(const Params& p, Operation op, const Shape& s);
+Cost formula_cost(ChannelKind kind, Operation op, std::string_view algorithm, const Terms& t);
+
+Prediction direct_time(const Params& p, Operation op, const Shape& s, std::string_view algorithm) {
     const ChannelParams& c = p.direct;
     const double a = c.latency(s.peers), N = s.N, n = s.n, L = ceil_log2(s.peers), g = p.reduce_Bps;
     Prediction r;
@@ -118,10 +199,14 @@ Prediction direct_time(const Params& p, Operation op, const Shape& s) {
             r.algorithm = "message";
             r.seconds = c.message_latency(s.peers) + transfer(c, n, 1, s.peers);
             break;
-        case Operation::bcast:  // binomial tree: the root sends n to L children in turn
-            r.algorithm = "binomial";
-            r.seconds = L * (a + transfer(c, n, 1, s.peers));
+        case Operation::bcast:
+        case Operation::allreduce:
+        case Operation::scan: {  // several algorithms: the one asked for, or the automatic choice
+            const std::string_view name = algorithm.empty() ? direct_automatic(p, op, s) : algorithm;
+            r.algorithm = name;
+            r.seconds = formula_cost(ChannelKind::direct, op, name, Terms(p, c, s)).seconds;
             break;
+        }
         case Operation::barrier:  // dissemination: L rounds of empty messages
             r.algorithm = "dissemination";
             r.seconds = L * a;
@@ -139,45 +224,72 @@ Prediction direct_time(const Params& p, Operation op, const Shape& s) {
             r.algorithm = "binomial";
             r.seconds = L * (a + transfer(c, n, 1, s.peers) + n / g);
             break;
-        case Operation::allreduce: {
-            if (n <= static_cast<double>(p.limits.p2p_recursive_doubling_max_bytes)) {
-                // log2 P' exchanges of n (+2 to fold in and out the peers beyond P')
-                const int pp = floor_pow2(s.peers);
-                const double steps = std::log2(pp) + (pp == s.peers ? 0 : 2);
-                r.algorithm = "recursive_doubling";
-                r.seconds = steps * (a + transfer(c, n, N, s.peers) + n / g);
-            } else {
-                // reduce-scatter + allgather: 2n (N-1)/N per peer
-                const bool pow2 = floor_pow2(s.peers) == s.peers;
-                const double steps = pow2 ? 2 * ceil_log2(s.peers) : 2 * (N - 1);
-                r.algorithm = pow2 ? "rabenseifner" : "ring";
-                r.seconds = steps * a + transfer(c, 2 * n * (N - 1) / N, N, s.peers) + n * (N - 1) / N / g;
-            }
-            break;
-        }
-        case Operation::scan:  // recursive doubling: L exchanges of n
-            r.algorithm = "recursive_doubling";
-            r.seconds = L * (a + transfer(c, n, N, s.peers) + n / g);
-            break;
     }
     return r;
+}
+
+/// What selection.cpp picks with the default P2POptions.
+std::string_view direct_automatic(const Params& p, Operation op, const Shape& s) {
+    switch (op) {
+        case Operation::allreduce:
+            if (s.n <= static_cast<double>(p.limits.p2p_recursive_doubling_max_bytes)) return "recursive_doubling";
+            return floor_pow2(s.peers) == s.peers ? "rabenseifner" : "ring";
+        case Operation::scan: return "recursive_doubling";
+        default: return "binomial";  // bcast: scatter + allgather is never chosen by default
+    }
 }
 
 // ---- redis: the store algorithms (docs/algorithms/redis.md) ---------------
 // A message's bandwidth b is end to end (written to and read from the
 // server), as fmi-calibrate measures it: a message costs a + n / b.
 
-Prediction redis_time(const Params& p, Operation op, const Shape& s) {
-    const ChannelParams& c = p.redis;
-    const double a = c.latency(s.peers), N = s.N, n = s.n, g = p.reduce_Bps;
+/// The chunking of an n-byte message: over the inline limit it is K chunks;
+/// its sender makes 2K more requests (SET + XADD per chunk), each reader K
+/// (GET) and an ack.
+struct Chunks {
+    double K, acks;
+};
+Chunks redis_chunks(const Params& p, double n) {
     const double inline_limit =
         static_cast<double>(std::min(p.limits.redis_inline_bytes, p.limits.redis_chunk_bytes));
-    const double chunk = static_cast<double>(p.limits.redis_chunk_bytes);
-    // A message over the inline limit is K chunks: its sender makes 2K more
-    // requests (SET + XADD per chunk), each reader K (GET) and an ack.
-    const double K = n > inline_limit ? ceil_div(n, chunk) : 0.0;
-    const double acks = K > 0 ? 1.0 : 0.0;
-    const bool exchange = N * n <= inline_limit;
+    const double K = n > inline_limit ? ceil_div(n, static_cast<double>(p.limits.redis_chunk_bytes)) : 0.0;
+    return {K, K > 0 ? 1.0 : 0.0};
+}
+
+// The operations with two algorithms (src/collectives/redis/select.cpp).
+// Exchange: every peer enters with its data and reads all N messages
+// (allreduce and scan fold N-1 of them).
+Cost redis_allgather_exchange(const Terms& t) { return {t.a + t.T(t.N * t.n, t.N), 3 * t.N}; }
+Cost redis_fold_exchange(const Terms& t) {
+    return {t.a + t.T(t.N * t.n, t.N) + (t.N - 1) * t.n / t.g, 3 * t.N};
+}
+
+// allreduce, reduce + publish: N-1 contributions to the combining peer, then one publish
+Cost redis_allreduce_reduce_publish(const Terms& t) {
+    const auto [K, acks] = redis_chunks(t.p, t.n);
+    const double N = t.N, n = t.n;
+    return {2 * t.a + t.T((N - 1) * n, 1) + (N - 1) * n / t.g + t.T(n, N - 1),
+            (N - 1) * (3 + acks) + 3 + (N - 1) + (N - 1) * 3 * K + 2 * K + (N - 1) * K};
+}
+
+// allgather, publish (scan, publish_prefix: the lower peers' data, folded):
+// every peer publishes; each reads the others'
+double redis_publish_requests(const Terms& t) {
+    const auto [K, acks] = redis_chunks(t.p, t.n);
+    const double N = t.N;
+    return N * (2 + (N - 1)) + N * (2 * K + (N - 1) * (K + acks));
+}
+Cost redis_allgather_publish(const Terms& t) {
+    return {t.a + t.T((t.N - 1) * t.n, t.N), redis_publish_requests(t)};
+}
+Cost redis_scan_publish_prefix(const Terms& t) {
+    return {t.a + t.T((t.N - 1) * t.n, t.N) + (t.N - 1) * t.n / t.g, redis_publish_requests(t)};
+}
+
+Prediction redis_time(const Params& p, Operation op, const Shape& s, std::string_view algorithm) {
+    const ChannelParams& c = p.redis;
+    const double a = c.latency(s.peers), N = s.N, n = s.n, g = p.reduce_Bps;
+    const auto [K, acks] = redis_chunks(p, n);
     Prediction r;
     switch (op) {
         case Operation::send:
@@ -209,29 +321,62 @@ Prediction redis_time(const Params& p, Operation op, const Shape& s) {
             break;
         case Operation::allgather:
         case Operation::scan:
-        case Operation::allreduce: {
-            if (exchange) {
-                // every peer enters with its data and reads all N messages
-                r.algorithm = "exchange";
-                r.seconds = a + transfer(c, N * n, N, s.peers) + (op == Operation::allgather ? 0.0 : (N - 1) * n / g);
-                r.requests = 3 * N;
-            } else if (op == Operation::allreduce) {
-                // N-1 contributions to the combining peer, then one publish
-                r.algorithm = "reduce_publish";
-                r.seconds = 2 * a + transfer(c, (N - 1) * n, 1, s.peers) + (N - 1) * n / g +
-                            transfer(c, n, N - 1, s.peers);
-                r.requests = (N - 1) * (3 + acks) + 3 + (N - 1) + (N - 1) * 3 * K + 2 * K + (N - 1) * K;
-            } else {
-                // every peer publishes; each reads the others' (scan: lower peers')
-                r.algorithm = op == Operation::scan ? "publish_prefix" : "publish";
-                r.seconds = a + transfer(c, (N - 1) * n, N, s.peers) +
-                            (op == Operation::scan ? (N - 1) * n / g : 0.0);
-                r.requests = N * (2 + (N - 1)) + N * (2 * K + (N - 1) * (K + acks));
-            }
+        case Operation::allreduce: {  // two algorithms: the one asked for, or the automatic choice
+            const std::string_view name = algorithm.empty() ? redis_automatic(p, op, s) : algorithm;
+            const Cost cost = formula_cost(ChannelKind::redis, op, name, Terms(p, c, s));
+            r.algorithm = name;
+            r.seconds = cost.seconds;
+            r.requests = cost.requests;
             break;
         }
     }
     return r;
+}
+
+/// What select.cpp picks: the exchange while all N messages fit inline.
+std::string_view redis_automatic(const Params& p, Operation op, const Shape& s) {
+    const double inline_limit =
+        static_cast<double>(std::min(p.limits.redis_inline_bytes, p.limits.redis_chunk_bytes));
+    if (s.N * s.n <= inline_limit) return "exchange";
+    return op == Operation::allreduce ? "reduce_publish" : op == Operation::scan ? "publish_prefix" : "publish";
+}
+
+// The exchange sends each peer's payload inline, as one argument of one
+// request (src/collectives/redis/exchange.hpp), after a 40-byte header;
+// Redis refuses arguments longer than proto-max-bulk-len, 512 MiB by default.
+constexpr double kRedisMaxArgumentBytes = 512.0 * 1024 * 1024;
+constexpr double kRedisHeaderBytes = 40;
+
+/// The operations with several algorithms, one formula each (the others
+/// have one algorithm, named by their channel's time function).
+struct Formula {
+    ChannelKind channel;
+    Operation op;
+    const char* name;
+    Cost (*cost)(const Terms&);
+};
+constexpr Formula kFormulas[] = {
+    {ChannelKind::direct, Operation::bcast, "binomial", direct_bcast_binomial},
+    {ChannelKind::direct, Operation::bcast, "scatter_allgather", direct_bcast_scatter_allgather},
+    {ChannelKind::direct, Operation::allreduce, "recursive_doubling", direct_allreduce_recursive_doubling},
+    {ChannelKind::direct, Operation::allreduce, "rabenseifner", direct_allreduce_rabenseifner},
+    {ChannelKind::direct, Operation::allreduce, "ring", direct_allreduce_ring},
+    {ChannelKind::direct, Operation::scan, "recursive_doubling", direct_scan_recursive_doubling},
+    {ChannelKind::direct, Operation::scan, "linear", direct_scan_linear},
+    {ChannelKind::redis, Operation::allgather, "exchange", redis_allgather_exchange},
+    {ChannelKind::redis, Operation::allgather, "publish", redis_allgather_publish},
+    {ChannelKind::redis, Operation::allreduce, "exchange", redis_fold_exchange},
+    {ChannelKind::redis, Operation::allreduce, "reduce_publish", redis_allreduce_reduce_publish},
+    {ChannelKind::redis, Operation::scan, "exchange", redis_fold_exchange},
+    {ChannelKind::redis, Operation::scan, "publish_prefix", redis_scan_publish_prefix},
+};
+
+Cost formula_cost(ChannelKind kind, Operation op, std::string_view algorithm, const Terms& t) {
+    for (const Formula& f : kFormulas)
+        if (f.channel == kind && f.op == op && algorithm == f.name) return f.cost(t);
+    // cannot_run() rejects such requests before any formula is evaluated
+    throw UsageError(std::string("model: ") + fmi::to_string(kind) + " has no algorithm '" + std::string(algorithm) +
+                     "' for " + fmi::to_string(op));
 }
 
 // ---- s3: the object-store algorithms (docs/algorithms/s3.md) ---------------
@@ -333,22 +478,74 @@ double store_bytes(Operation op, const Shape& s) {
     return 0;
 }
 
+/// The prediction of channel `kind` (its time function).
+Prediction channel_time(const Params& p, ChannelKind kind, Operation op, const Shape& s, std::string_view algorithm) {
+    switch (kind) {
+        case ChannelKind::direct: return direct_time(p, op, s, algorithm);
+        case ChannelKind::redis: return redis_time(p, op, s, algorithm);
+        case ChannelKind::s3: break;
+    }
+    return s3_time(p, op, s);  // one algorithm per operation
+}
+
+std::string joined(const std::vector<std::string>& names, const char* separator) {
+    std::string out;
+    for (const std::string& name : names) out += (out.empty() ? "" : separator) + name;
+    return out;
+}
+
 }  // namespace
+
+std::vector<std::string> algorithms(ChannelKind kind, Operation op) {
+    std::vector<std::string> names;
+    for (const Formula& f : kFormulas)
+        if (f.channel == kind && f.op == op) names.emplace_back(f.name);
+    if (names.empty()) {
+        // One algorithm: the name the channel's formula reports (it does not
+        // depend on the shape).
+        const Params unit{};
+        names.push_back(channel_time(unit, kind, op, Shape{2, 0, 2}, {}).algorithm);
+    }
+    return names;
+}
+
+std::vector<std::string> algorithms(Operation op) {
+    std::vector<std::string> names;
+    for (ChannelKind kind : {ChannelKind::direct, ChannelKind::redis, ChannelKind::s3})
+        for (std::string& name : algorithms(kind, op))
+            if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+    return names;
+}
+
+std::string cannot_run(ChannelKind kind, const Request& request) {
+    if (request.algorithm.empty()) return {};
+    const std::vector<std::string> names = algorithms(kind, request.op);
+    if (std::find(names.begin(), names.end(), request.algorithm) == names.end())
+        return fmi::to_string(kind) + std::string(" runs ") + joined(names, " or ") + " for " +
+               fmi::to_string(request.op) + ", not " + request.algorithm;
+    const double n = static_cast<double>(request.bytes);
+    if (kind == ChannelKind::redis && request.algorithm == "exchange" && request.peers > 1 &&
+        n + kRedisHeaderBytes > kRedisMaxArgumentBytes)
+        return "redis's exchange sends each peer's " + std::to_string(request.bytes) +
+               " B inline in one request argument, over Redis's default limit (proto-max-bulk-len) of " +
+               std::to_string(static_cast<long long>(kRedisMaxArgumentBytes)) + " B with its " +
+               std::to_string(static_cast<int>(kRedisHeaderBytes)) + "-byte header";
+    return {};
+}
 
 Prediction predict(const Params& params, ChannelKind kind, const Request& request) {
     if (request.peers < 1)
         throw UsageError("model: peer count " + std::to_string(request.peers) + " must be at least 1");
     Shape s{static_cast<double>(request.peers), static_cast<double>(request.bytes), request.peers};
+    if (std::string why = cannot_run(kind, request); !why.empty())
+        throw UsageError(std::string("model: ") + fmi::to_string(request.op) + " of " +
+                         std::to_string(request.bytes) + " B at " + std::to_string(request.peers) + " peers: " + why);
     Prediction r;
     const bool alone = request.peers == 1 && request.op != Operation::send;
     if (alone) {
         r.algorithm = "local";  // one peer: a local copy on every channel
     } else {
-        switch (kind) {
-            case ChannelKind::direct: r = direct_time(params, request.op, s); break;
-            case ChannelKind::redis: r = redis_time(params, request.op, s); break;
-            case ChannelKind::s3: r = s3_time(params, request.op, s); break;
-        }
+        r = channel_time(params, kind, request.op, s, request.algorithm);
     }
     const Prices& price = params.prices;
     // Every participating function is billed for the operation's time.

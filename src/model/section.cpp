@@ -2,11 +2,14 @@
 // the original FMI's (MB/s and ms, fmi-facts), read over the defaults. Every
 // field is checked: unknown names, wrong types and out-of-range values throw
 // ConfigError naming "model.<field>" and the origin.
+#include "model/algorithm_list.hpp"
+
 #include <fmi/errors.hpp>
 #include <fmi/model.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <set>
@@ -119,6 +122,31 @@ void read_channel(Reader r, ChannelParams& c) {
     r.finish();
 }
 
+/// One operation's pin: "<channel>", "<channel>/<algorithm>" or
+/// "*/<algorithm>" (the algorithm on whichever channel runs it).
+void read_pin(const Reader& top, const std::string& field, Operation op, const json& value, Section& s) {
+    const std::string text = value.is_string() ? value.get<std::string>() : "";
+    const std::size_t slash = text.find('/');
+    const std::string channel = text.substr(0, slash);
+    const bool any_channel = channel == "*" && slash != std::string::npos;
+    std::optional<ChannelKind> kind;
+    if (channel == "direct") kind = ChannelKind::direct;
+    else if (channel == "redis") kind = ChannelKind::redis;
+    else if (channel == "s3") kind = ChannelKind::s3;
+    if (!kind && !any_channel)
+        top.fail(field, "expected \"direct\", \"redis\" or \"s3\", optionally followed by \"/<algorithm>\", or "
+                        "\"*/<algorithm>\", got " + value.dump());
+    if (kind) s.pins[op] = *kind;
+    if (slash == std::string::npos) return;
+    const std::string algorithm = text.substr(slash + 1);
+    const std::vector<std::string> names = kind ? algorithms(*kind, op) : algorithms(op);
+    if (std::find(names.begin(), names.end(), algorithm) == names.end())
+        top.fail(field, "unknown algorithm '" + algorithm + "' for " + to_string(op) +
+                            (kind ? " on " + std::string(to_string(*kind)) : std::string()) + " (" +
+                            algorithm_list(op) + ")");
+    s.algorithm_pins[op] = algorithm;
+}
+
 void read_ours(Reader& top, Section& s) {
     if (const json* source = top.raw("source")) {
         if (!source->is_string()) top.fail("source", "expected a string");
@@ -142,16 +170,14 @@ void read_ours(Reader& top, Section& s) {
         p.finish();
     }
     if (const json* pins = top.raw("pin")) {
-        if (!pins->is_object()) top.fail("pin", "expected an object {\"<operation>\": \"<channel>\"}");
+        if (!pins->is_object())
+            top.fail("pin", "expected an object {\"<operation>\": \"<channel>\", \"<channel>/<algorithm>\" or "
+                            "\"*/<algorithm>\"}");
         for (auto it = pins->begin(); it != pins->end(); ++it) {
             auto op = parse_operation(it.key());
             if (!op) top.fail("pin." + it.key(), "unknown operation (send, bcast, barrier, gather, scatter, "
                                                  "allgather, reduce, allreduce, scan)");
-            std::string name = it->is_string() ? it->get<std::string>() : "";
-            if (name == "direct") s.pins[*op] = ChannelKind::direct;
-            else if (name == "redis") s.pins[*op] = ChannelKind::redis;
-            else if (name == "s3") s.pins[*op] = ChannelKind::s3;
-            else top.fail("pin." + it.key(), "expected \"direct\", \"redis\" or \"s3\", got " + it->dump());
+            read_pin(top, "pin." + it.key(), *op, *it, s);
         }
     }
     {
@@ -279,9 +305,13 @@ std::string to_json(const Section& s) {
                    {"rendezvous_vm_per_hour", p.prices.rendezvous_vm_per_hour},
                    {"infrastructure_share", p.prices.infrastructure_share},
                    {"operations_per_hour", p.prices.operations_per_hour}};
-    if (!s.pins.empty()) {
+    if (!s.pins.empty() || !s.algorithm_pins.empty()) {
         json pins = json::object();
         for (const auto& [op, kind] : s.pins) pins[to_string(op)] = to_string(kind);
+        for (const auto& [op, algorithm] : s.algorithm_pins) {
+            auto channel = s.pins.find(op);
+            pins[to_string(op)] = (channel == s.pins.end() ? "*" : to_string(channel->second)) + ("/" + algorithm);
+        }
         j["pin"] = pins;
     }
     if (s.budget.max_seconds > 0 || s.budget.max_dollars > 0)

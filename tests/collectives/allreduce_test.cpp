@@ -129,5 +129,16 @@ TEST(AllreduceSelection, RecursiveDoublingThenRabenseifnerForPowersOfTwoElseTheR
     EXPECT_EQ(detail::p2p::choose_allreduce(options, 8, 4), AllreduceAlgorithm::ring);
 }
 
+TEST(AllreduceSelection, APinnedAlgorithmWinsOverTheOptionsAndTheSize) {
+    P2POptions options;
+    options.allreduce = AllreduceAlgorithm::ring;
+    EXPECT_EQ(detail::p2p::choose_allreduce(options, 8, 4, "rabenseifner"), AllreduceAlgorithm::rabenseifner);
+    EXPECT_EQ(detail::p2p::choose_allreduce(P2POptions{}, 1u << 30, 8, "recursive_doubling"),
+              AllreduceAlgorithm::recursive_doubling);
+    EXPECT_EQ(detail::p2p::choose_allreduce(P2POptions{}, 8, 3, "ring"), AllreduceAlgorithm::ring);
+    EXPECT_THROW(detail::p2p::choose_allreduce(options, 8, 4, "exchange"), UsageError);
+    EXPECT_THROW(detail::p2p::choose_allreduce(options, 8, 4, "automatic"), UsageError);
+}
+
 }  // namespace
 }  // namespace fmi::test

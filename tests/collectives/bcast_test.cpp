@@ -61,6 +61,10 @@ TEST(BcastSelection, TheTreeByDefaultScatterAllgatherWhenConfigured) {
     EXPECT_EQ(detail::p2p::choose_bcast(options, 1u << 20, 3), BcastAlgorithm::binomial);  // below min peers
     options.bcast = BcastAlgorithm::scatter_allgather;
     EXPECT_EQ(detail::p2p::choose_bcast(options, 8, 2), BcastAlgorithm::scatter_allgather);
+    // a pin wins over the options
+    EXPECT_EQ(detail::p2p::choose_bcast(options, 8, 2, "binomial"), BcastAlgorithm::binomial);
+    EXPECT_EQ(detail::p2p::choose_bcast(P2POptions{}, 8, 5, "scatter_allgather"), BcastAlgorithm::scatter_allgather);
+    EXPECT_THROW(detail::p2p::choose_bcast(options, 8, 2, "publish"), UsageError);
 }
 
 }  // namespace

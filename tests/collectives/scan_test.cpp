@@ -50,6 +50,10 @@ TEST(ScanSelection, NonAssociativeFunctionsAlwaysTakeTheChain) {
     EXPECT_EQ(detail::p2p::choose_scan(options, minus_case().fn), ScanAlgorithm::linear);
     EXPECT_EQ(detail::p2p::choose_scan(options, matrix_case().fn), ScanAlgorithm::recursive_doubling);
     EXPECT_EQ(detail::p2p::choose_scan(P2POptions{}, make_reduce<int>(Op::sum)), ScanAlgorithm::recursive_doubling);
+    // a pin wins over the options, except for non-associative functions
+    EXPECT_EQ(detail::p2p::choose_scan(options, matrix_case().fn, "linear"), ScanAlgorithm::linear);
+    EXPECT_EQ(detail::p2p::choose_scan(P2POptions{}, minus_case().fn, "recursive_doubling"), ScanAlgorithm::linear);
+    EXPECT_THROW(detail::p2p::choose_scan(P2POptions{}, matrix_case().fn, "ring"), UsageError);
 }
 
 TEST(ScanLarge, EightMebibytes) {

@@ -10,7 +10,10 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace fmi::model {
 namespace {
@@ -333,6 +336,225 @@ TEST(ModelSection, BadInputNamesTheField) {
     expect_config_error(R"([1])", "model");
 }
 
+
+// ---- algorithm pins ---------------------------------------------------------
+
+Request with_algorithm(Operation op, std::size_t bytes, int peers, std::string algorithm) {
+    Request r = req(op, bytes, peers);
+    r.algorithm = std::move(algorithm);
+    return r;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// Predicted seconds of `algorithm` on the direct channel.
+double direct_seconds(const Params& P, Operation op, std::size_t bytes, int peers, const char* algorithm) {
+    return predict(P, ChannelKind::direct, with_algorithm(op, bytes, peers, algorithm)).seconds;
+}
+
+TEST(ModelAlgorithms, NamesPerChannelAndOperation) {
+    using V = std::vector<std::string>;
+    EXPECT_EQ(algorithms(ChannelKind::direct, Operation::allreduce), (V{"recursive_doubling", "rabenseifner", "ring"}));
+    EXPECT_EQ(algorithms(ChannelKind::direct, Operation::bcast), (V{"binomial", "scatter_allgather"}));
+    EXPECT_EQ(algorithms(ChannelKind::direct, Operation::scan), (V{"recursive_doubling", "linear"}));
+    EXPECT_EQ(algorithms(ChannelKind::direct, Operation::barrier), (V{"dissemination"}));
+    EXPECT_EQ(algorithms(ChannelKind::redis, Operation::allreduce), (V{"exchange", "reduce_publish"}));
+    EXPECT_EQ(algorithms(ChannelKind::redis, Operation::allgather), (V{"exchange", "publish"}));
+    EXPECT_EQ(algorithms(ChannelKind::redis, Operation::scan), (V{"exchange", "publish_prefix"}));
+    EXPECT_EQ(algorithms(ChannelKind::redis, Operation::scatter), (V{"direct"}));
+    EXPECT_EQ(algorithms(ChannelKind::s3, Operation::allreduce), (V{"collect_publish"}));
+    EXPECT_EQ(algorithms(ChannelKind::s3, Operation::send), (V{"put_get"}));
+    EXPECT_EQ(algorithms(Operation::allreduce),
+              (V{"recursive_doubling", "rabenseifner", "ring", "exchange", "reduce_publish", "collect_publish"}));
+    // every name is what predict() reports when that algorithm is asked for
+    for (ChannelKind kind : {ChannelKind::direct, ChannelKind::redis, ChannelKind::s3})
+        for (Operation op : {Operation::send, Operation::bcast, Operation::barrier, Operation::gather,
+                             Operation::scatter, Operation::allgather, Operation::reduce, Operation::allreduce,
+                             Operation::scan})
+            for (const std::string& name : algorithms(kind, op))
+                EXPECT_EQ(predict(round_params(), kind, with_algorithm(op, 1000, 4, name)).algorithm, name);
+}
+
+TEST(ModelAlgorithms, AutomaticChoiceIsOneOfTheAlgorithmsWithTheSameFormula) {
+    const Params P = round_params();
+    for (ChannelKind kind : {ChannelKind::direct, ChannelKind::redis})
+        for (Operation op : {Operation::bcast, Operation::allgather, Operation::allreduce, Operation::scan})
+            for (std::size_t bytes : {std::size_t{0}, std::size_t{8}, std::size_t{100000}, std::size_t{1} << 22})
+                for (int peers : {2, 3, 4, 7, 8}) {
+                    Prediction automatic = predict(P, kind, req(op, bytes, peers));
+                    Prediction pinned = predict(P, kind, with_algorithm(op, bytes, peers, automatic.algorithm));
+                    EXPECT_EQ(pinned.seconds, automatic.seconds) << automatic.algorithm;
+                    EXPECT_EQ(pinned.requests, automatic.requests) << automatic.algorithm;
+                }
+}
+
+TEST(ModelTime, PinnedDirectAllreduceAlgorithms) {
+    const Params P = round_params();
+    const double n = 1000, big = 1 << 20;
+    // 1000 B at 4 peers, below the recursive-doubling limit
+    EXPECT_DOUBLE_EQ(direct_seconds(P, Operation::allreduce, 1000, 4, "rabenseifner"),
+                     4 * 1e-3 + 2 * n * 3 / 4 / 1e6 + n * 3 / 4 / 1e7);
+    EXPECT_DOUBLE_EQ(direct_seconds(P, Operation::allreduce, 1000, 4, "ring"),
+                     6 * 1e-3 + 2 * n * 3 / 4 / 1e6 + n * 3 / 4 / 1e7);
+    // 1 MiB at 4 peers by recursive doubling: 2 exchanges of the whole message
+    EXPECT_DOUBLE_EQ(direct_seconds(P, Operation::allreduce, 1 << 20, 4, "recursive_doubling"),
+                     2 * (1e-3 + big / 1e6 + big / 1e7));
+    // Rabenseifner at 3 peers folds: peer 0 sends n to peer 1 (folded there),
+    // P' = 2 halve and double (2 steps, n/2 each way), peer 1 hands back n
+    EXPECT_DOUBLE_EQ(direct_seconds(P, Operation::allreduce, 1000, 3, "rabenseifner"),
+                     2 * 1e-3 + 2 * n / 2 / 1e6 + n / 2 / 1e7 + 2 * (1e-3 + n / 1e6) + n / 1e7);
+    EXPECT_DOUBLE_EQ(direct_seconds(P, Operation::allreduce, 1000, 3, "ring"),
+                     4 * 1e-3 + 2 * n * 2 / 3 / 1e6 + n * 2 / 3 / 1e7);
+}
+
+TEST(ModelTime, PinnedDirectBcastAndScanAlgorithms) {
+    Params P = round_params();
+    const double n = 1000;
+    // scatter (2 steps, the root sends 3/4 n) + ring allgather (3 steps of n/4)
+    EXPECT_DOUBLE_EQ(direct_seconds(P, Operation::bcast, 1000, 4, "scatter_allgather"),
+                     2 * 1e-3 + 750 / 1e6 + 3 * (1e-3 + 250 / 1e6));
+    EXPECT_DOUBLE_EQ(direct_seconds(P, Operation::bcast, 1000, 4, "binomial"),
+                     2 * (1e-3 + n / 1e6));
+    // the linear chain: 4 hops of one segment at 5 peers
+    EXPECT_DOUBLE_EQ(direct_seconds(P, Operation::scan, 1000, 5, "linear"),
+                     4 * (1e-3 + n / 1e6 + n / 1e7));
+    // in 3 segments the chain pipelines: 4 + 2 segment steps
+    P.limits.p2p_segment_bytes = 400;
+    const double x = n / 3;
+    EXPECT_DOUBLE_EQ(direct_seconds(P, Operation::scan, 1000, 5, "linear"),
+                     6 * (1e-3 + x / 1e6 + x / 1e7));
+}
+
+TEST(ModelTime, PinnedRedisAlgorithms) {
+    const Params P = round_params();
+    // 1 MiB at 2 peers by exchange: one round trip, each reads both messages
+    // (2 streams of 2 MiB through a 2 MB/s server), folds one; 3 requests each
+    const double n = 1 << 20;
+    Prediction exchange = predict(P, ChannelKind::redis, with_algorithm(Operation::allreduce, 1 << 20, 2, "exchange"));
+    EXPECT_DOUBLE_EQ(exchange.seconds, 2e-3 + 2 * 2 * n / 2e6 + n / 1e7);
+    EXPECT_DOUBLE_EQ(exchange.requests, 6);
+    // 8 B at 4 peers by reduce + publish: 3 contributions to the combining
+    // peer, then one result read by 3 (3 streams of 8 B through 2 MB/s)
+    Prediction rp = predict(P, ChannelKind::redis, with_algorithm(Operation::allreduce, 8, 4, "reduce_publish"));
+    EXPECT_DOUBLE_EQ(rp.seconds, 2 * 2e-3 + 24 / 1e6 + 24 / 1e7 + 3 * 8 / 2e6);
+    EXPECT_DOUBLE_EQ(rp.requests, 3 * 3 + 3 + 3);  // others: enter, post, XREAD; combiner: enter, DEL, post + 3 XREAD
+    // allgather of 8 B at 3 peers by publishing: each reads 2 messages
+    Prediction pub = predict(P, ChannelKind::redis, with_algorithm(Operation::allgather, 8, 3, "publish"));
+    EXPECT_DOUBLE_EQ(pub.seconds, 2e-3 + 3 * 16 / 2e6);
+    EXPECT_DOUBLE_EQ(pub.requests, 3 * (2 + 2));
+}
+
+TEST(ModelAlgorithms, WhatAChannelCannotRun) {
+    EXPECT_EQ(cannot_run(ChannelKind::direct, req(Operation::allreduce, 8, 4)), "");  // nothing asked for
+    EXPECT_EQ(cannot_run(ChannelKind::direct, with_algorithm(Operation::allreduce, 8, 3, "rabenseifner")), "");
+    EXPECT_EQ(cannot_run(ChannelKind::direct, with_algorithm(Operation::allreduce, 8, 4, "exchange")),
+              "direct runs recursive_doubling or rabenseifner or ring for allreduce, not exchange");
+    // the exchange inlines each message in one argument: up to 512 MiB with its header
+    const std::size_t limit = (std::size_t{512} << 20) - 40;
+    EXPECT_EQ(cannot_run(ChannelKind::redis, with_algorithm(Operation::allreduce, limit, 4, "exchange")), "");
+    const std::string over =
+        cannot_run(ChannelKind::redis, with_algorithm(Operation::allreduce, limit + 1, 4, "exchange"));
+    EXPECT_TRUE(contains(over, "proto-max-bulk-len")) << over;
+    EXPECT_EQ(cannot_run(ChannelKind::redis, with_algorithm(Operation::allreduce, limit + 1, 1, "exchange")), "");
+    EXPECT_EQ(cannot_run(ChannelKind::redis, with_algorithm(Operation::allreduce, limit + 1, 4, "reduce_publish")), "");
+    EXPECT_THROW(predict(round_params(), ChannelKind::direct, with_algorithm(Operation::allreduce, 8, 4, "exchange")),
+                 UsageError);
+    // one peer: a local copy whatever the algorithm
+    Prediction alone = predict(round_params(), ChannelKind::direct, with_algorithm(Operation::allreduce, 8, 1, "ring"));
+    EXPECT_EQ(alone.algorithm, "local");
+}
+
+TEST(ModelChoice, AlgorithmPinNarrowsTheCandidates) {
+    Params P = round_params();
+    Request ring = with_algorithm(Operation::allreduce, 8, 4, "ring");
+    Explanation e = choose(P, all, ring, Hint::cheap, {});
+    EXPECT_EQ(e.chosen, ChannelKind::direct);
+    ASSERT_EQ(e.candidates.size(), 1u);
+    EXPECT_EQ(e.candidates[0].prediction.algorithm, "ring");
+    ASSERT_EQ(e.excluded.size(), 2u);
+    EXPECT_EQ(e.excluded[0].channel, ChannelKind::redis);
+    EXPECT_EQ(e.excluded[0].reason, "redis runs exchange or reduce_publish for allreduce, not ring");
+    EXPECT_EQ(e.excluded[1].channel, ChannelKind::s3);
+    EXPECT_EQ(e.reason, "the only enabled channel that runs ring");
+    const std::string text = e.to_string();
+    EXPECT_TRUE(contains(text, "allreduce of 8 B at 4 peers, algorithm ring, hint cheap: direct (the only")) << text;
+    EXPECT_TRUE(contains(text, "direct ring: ")) << text;
+    EXPECT_TRUE(contains(text, "not both commutative and associative run ordered instead")) << text;
+    EXPECT_TRUE(contains(text, "redis: left out: redis runs exchange or reduce_publish")) << text;
+    // the exchange runs on Redis only: chosen even where direct is faster
+    Request exchange = with_algorithm(Operation::allreduce, 8, 4, "exchange");
+    Explanation x = choose(P, all, exchange, Hint::fast, {});
+    EXPECT_EQ(x.chosen, ChannelKind::redis);
+    EXPECT_EQ(x.reason, "the only enabled channel that runs exchange");
+    EXPECT_LT(predict(P, ChannelKind::direct, req(Operation::allreduce, 8, 4)).seconds,
+              x.candidates[0].prediction.seconds);
+    // with the channel pinned too, that channel runs it
+    EXPECT_EQ(choose(P, all, ring, Hint::fast, {}, ChannelKind::direct).reason, "pinned");
+}
+
+void expect_usage_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
+    try {
+        f();
+        ADD_FAILURE() << "no UsageError";
+    } catch (const UsageError& e) {
+        for (const std::string& part : parts) EXPECT_TRUE(contains(e.what(), part)) << e.what() << " lacks " << part;
+    }
+}
+
+TEST(ModelChoice, AlgorithmNoChannelRunsIsAUsageErrorNamingEverything) {
+    const Params P = round_params();
+    Request exchange = with_algorithm(Operation::allreduce, 8, 4, "exchange");
+    expect_usage_error([&] { choose(P, {ChannelKind::direct, ChannelKind::s3}, exchange, Hint::fast, {}); },
+                       {"allreduce of 8 B at 4 peers", "'exchange'", "direct runs recursive_doubling",
+                        "'exchange' runs on redis"});
+    expect_usage_error([&] { choose(P, all, exchange, Hint::fast, {}, ChannelKind::direct); },
+                       {"allreduce of 8 B at 4 peers", "'exchange' is pinned with channel direct", "runs on redis"});
+    // enabled, but not at this size
+    Request huge = with_algorithm(Operation::allgather, std::size_t{600} << 20, 2, "exchange");
+    expect_usage_error([&] { choose(P, all, huge, Hint::fast, {}); },
+                       {"allgather of 629145600 B at 2 peers", "proto-max-bulk-len", "'exchange' runs on redis"});
+    // a channel pin that is not enabled stays a ConfigError
+    EXPECT_THROW(choose(P, {ChannelKind::direct}, exchange, Hint::fast, {}, ChannelKind::redis), ConfigError);
+}
+
+TEST(ModelSection, AlgorithmPinsParseAndRoundTrip) {
+    Section s = parse_section(
+        R"({"pin": {"allreduce": "direct/ring", "scan": "*/publish_prefix", "barrier": "redis",
+                    "bcast": "direct/scatter_allgather"}})");
+    EXPECT_EQ(s.pins, (std::map<Operation, ChannelKind>{{Operation::allreduce, ChannelKind::direct},
+                                                        {Operation::barrier, ChannelKind::redis},
+                                                        {Operation::bcast, ChannelKind::direct}}));
+    EXPECT_EQ(s.algorithm_pins, (std::map<Operation, std::string>{{Operation::allreduce, "ring"},
+                                                                  {Operation::scan, "publish_prefix"},
+                                                                  {Operation::bcast, "scatter_allgather"}}));
+    const std::string text = to_json(s);
+    EXPECT_TRUE(contains(text, R"("allreduce": "direct/ring")")) << text;
+    EXPECT_TRUE(contains(text, R"("scan": "*/publish_prefix")")) << text;
+    EXPECT_TRUE(contains(text, R"("barrier": "redis")")) << text;
+    Section again = parse_section(text);
+    EXPECT_EQ(again.pins, s.pins);
+    EXPECT_EQ(again.algorithm_pins, s.algorithm_pins);
+}
+
+TEST(ModelSection, BadAlgorithmPinsListTheValidNames) {
+    for (const char* text :
+         {R"({"pin": {"allreduce": "direct/exchange"}})", R"({"pin": {"allreduce": "*/fastest"}})"}) {
+        try {
+            parse_section(text, "test.json");
+            ADD_FAILURE() << "accepted " << text;
+        } catch (const ConfigError& e) {
+            EXPECT_EQ(e.field(), "model.pin.allreduce");
+            EXPECT_TRUE(contains(e.what(), "direct: recursive_doubling, rabenseifner, ring; redis: exchange, "
+                                           "reduce_publish; s3: collect_publish"))
+                << e.what();
+        }
+    }
+    expect_config_error(R"({"pin": {"scan": "*"}})", "model.pin.scan");
+    expect_config_error(R"({"pin": {"scan": "direct/"}})", "model.pin.scan");
+    expect_config_error(R"({"pin": {"scan": "/linear"}})", "model.pin.scan");
+    expect_config_error(R"({"pin": {"scan": "redis/linear"}})", "model.pin.scan");
+    expect_config_error(R"({"pin": {"scan": 3}})", "model.pin.scan");
+}
 }  // namespace
 }  // namespace fmi::model
 
@@ -369,6 +591,51 @@ TEST(Selector, GlobalConfigPinAndBadSection) {
     EXPECT_THROW(Selector({ChannelKind::direct}, config, 2), ConfigError);
     config.model_json = R"({"typo": 1})";
     EXPECT_THROW(Selector({ChannelKind::direct}, config, 2), ConfigError);
+}
+
+TEST(Selector, AlgorithmPins) {
+    Config config;
+    config.model_json = R"({"pin": {"allreduce": "*/ring"}})";
+    Selector sel({ChannelKind::direct, ChannelKind::redis}, config, 4);
+    const model::Explanation& e = sel.explain(Operation::allreduce, 8, Hint::fast);
+    EXPECT_EQ(e.request.algorithm, "ring");
+    EXPECT_EQ(e.chosen, ChannelKind::direct);
+    EXPECT_EQ(e.candidates.at(0).prediction.algorithm, "ring");
+    // a new pin forgets the cached choice
+    sel.pin_algorithm(Operation::allreduce, "exchange");
+    EXPECT_EQ(sel.explain(Operation::allreduce, 8, Hint::fast).chosen, ChannelKind::redis);
+    EXPECT_EQ(sel.explain(Operation::allreduce, 8, Hint::fast).request.algorithm, "exchange");
+    sel.pin_algorithm(Operation::allreduce, std::nullopt);
+    EXPECT_EQ(sel.explain(Operation::allreduce, 8, Hint::fast).request.algorithm, "");
+    EXPECT_EQ(sel.explain(Operation::allreduce, 8, Hint::fast).candidates.size(), 2u);
+    // unknown names and names no enabled channel runs: UsageError at once
+    try {
+        sel.pin_algorithm(Operation::bcast, "ring");
+        ADD_FAILURE() << "accepted ring for bcast";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("direct: binomial, scatter_allgather; redis: publish; s3: one_put"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_THROW(sel.pin_algorithm(Operation::allreduce, "collect_publish"), UsageError);
+    // the channel pin and the algorithm pin must agree when the operation runs
+    sel.pin_all(ChannelKind::redis);
+    sel.pin_algorithm(Operation::allreduce, "rabenseifner");
+    EXPECT_THROW(sel.explain(Operation::allreduce, 8, Hint::fast), UsageError);
+    sel.pin(Operation::allreduce, ChannelKind::direct);
+    EXPECT_EQ(sel.explain(Operation::allreduce, 8, Hint::fast).chosen, ChannelKind::direct);
+}
+
+TEST(Selector, ConfigAlgorithmPinOnADisabledChannel) {
+    Config config;
+    config.model_json = R"({"pin": {"allgather": "*/publish"}})";
+    try {
+        Selector({ChannelKind::direct}, config, 2);
+        ADD_FAILURE() << "accepted";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(e.field(), "pin.allgather");
+        EXPECT_NE(std::string(e.what()).find("runs on redis, which is not enabled"), std::string::npos) << e.what();
+    }
 }
 
 TEST(Selector, ModelFileFromTheEnvironment) {

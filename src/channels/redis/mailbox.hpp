@@ -89,6 +89,8 @@ public:
     /// Payloads up to this size travel inside the header entry.
     std::size_t inline_limit() const noexcept { return inline_limit_; }
     const std::string& ttl_ms() const noexcept { return ttl_ms_; }
+    /// The communicator's logger (the algorithms trace their choice at debug).
+    const Logger& log() const noexcept { return log_; }
 
     // ---- writing ------------------------------------------------------------
     /// Queues `payload` as one message of `ctx` from this peer to the stream

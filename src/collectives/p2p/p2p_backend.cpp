@@ -1,7 +1,8 @@
 // The peer-to-peer Backend: checks what it can see locally, builds the
 // per-operation run (tag = the operation's kind and sequence number, its
 // deadline, the reused scratch buffers) and hands it to the algorithm that
-// selection.cpp picks. Partners' disagreements (another operation, another
+// selection.cpp picks, or to the one pinned for the operation
+// (ctx.algorithm). Partners' disagreements (another operation, another
 // size) surface as the channel's MismatchError / SizeMismatchError; the
 // communicator aborts the channel on any such failure.
 #include "collectives/p2p/p2p_backend.hpp"
@@ -54,7 +55,7 @@ public:
 
     void bcast(MutableBytes data, int root, const OpContext& ctx) override {
         check_root(ctx, root);
-        BcastAlgorithm algorithm = choose_bcast(options_, data.size(), size());
+        BcastAlgorithm algorithm = choose_bcast(options_, data.size(), size(), ctx.algorithm);
         trace(ctx, data.size(), to_string(algorithm));
         if (algorithm == BcastAlgorithm::scatter_allgather) bcast_scatter_allgather(run(ctx), data, root);
         else bcast_binomial(run(ctx), data, root);
@@ -92,12 +93,12 @@ public:
     void allreduce(ConstBytes in, MutableBytes out, const ReduceFn& fn, const OpContext& ctx) override {
         check_function(ctx, in, fn);
         check_output(ctx, in, out);
-        if (!fn.reorderable()) {
+        if (!fn.reorderable()) {  // whatever is pinned: the only algorithm that keeps the order
             trace(ctx, in.size(), "ordered");
             allreduce_ordered(run(ctx), in, out, fn);
             return;
         }
-        AllreduceAlgorithm algorithm = choose_allreduce(options_, in.size(), size());
+        AllreduceAlgorithm algorithm = choose_allreduce(options_, in.size(), size(), ctx.algorithm);
         trace(ctx, in.size(), to_string(algorithm));
         switch (algorithm) {
             case AllreduceAlgorithm::automatic:  // choose_allreduce never returns it
@@ -110,7 +111,7 @@ public:
     void scan(ConstBytes in, MutableBytes out, const ReduceFn& fn, const OpContext& ctx) override {
         check_function(ctx, in, fn);
         check_output(ctx, in, out);
-        ScanAlgorithm algorithm = choose_scan(options_, fn);
+        ScanAlgorithm algorithm = choose_scan(options_, fn, ctx.algorithm);
         trace(ctx, in.size(), to_string(algorithm));
         if (algorithm == ScanAlgorithm::linear) scan_linear(run(ctx), in, out, fn);
         else scan_recursive_doubling(run(ctx), in, out, fn);

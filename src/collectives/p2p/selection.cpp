@@ -39,18 +39,48 @@
 //
 // Scan: recursive doubling for associative functions, the linear chain for
 // the others (the chain is the only order-preserving one without regrouping).
+//
+// A pin (the user's, through the model: OpContext::algorithm) names the
+// algorithm outright and wins over the options; functions it is not correct
+// for keep their ordered algorithm (p2p_backend.cpp, choose_scan).
 #include "collectives/p2p/selection.hpp"
+
+#include <fmi/errors.hpp>
+
+#include <string>
 
 namespace fmi::detail::p2p {
 
-BcastAlgorithm choose_bcast(const P2POptions& options, std::size_t bytes, int peers) {
+namespace {
+
+/// The algorithm of `all` whose name is `pinned` (to_string of each).
+template <class Algorithm, std::size_t K>
+Algorithm parse_pinned(const char* op, std::string_view pinned, const Algorithm (&all)[K]) {
+    std::string names;
+    for (Algorithm a : all) {
+        if (pinned == to_string(a)) return a;
+        names += (names.empty() ? "" : ", ") + std::string(to_string(a));
+    }
+    throw UsageError(std::string("p2p ") + op + ": no algorithm '" + std::string(pinned) + "' (" + names + ")");
+}
+
+}  // namespace
+
+BcastAlgorithm choose_bcast(const P2POptions& options, std::size_t bytes, int peers, std::string_view pinned) {
+    if (!pinned.empty())
+        return parse_pinned("bcast", pinned, {BcastAlgorithm::binomial, BcastAlgorithm::scatter_allgather});
     if (options.bcast != BcastAlgorithm::automatic) return options.bcast;
     if (peers >= options.bcast_scatter_allgather_min_peers && bytes >= options.bcast_scatter_allgather_min_bytes)
         return BcastAlgorithm::scatter_allgather;
     return BcastAlgorithm::binomial;
 }
 
-AllreduceAlgorithm choose_allreduce(const P2POptions& options, std::size_t bytes, int peers) {
+AllreduceAlgorithm choose_allreduce(const P2POptions& options, std::size_t bytes, int peers,
+                                    std::string_view pinned) {
+    if (!pinned.empty())
+        return parse_pinned("allreduce", pinned,
+                            {AllreduceAlgorithm::recursive_doubling, AllreduceAlgorithm::rabenseifner,
+                             AllreduceAlgorithm::ring});
     if (options.allreduce != AllreduceAlgorithm::automatic) return options.allreduce;
     if (bytes <= options.allreduce_recursive_doubling_max_bytes) return AllreduceAlgorithm::recursive_doubling;
     const bool power_of_two = (peers & (peers - 1)) == 0;
@@ -58,8 +88,10 @@ AllreduceAlgorithm choose_allreduce(const P2POptions& options, std::size_t bytes
     return AllreduceAlgorithm::ring;
 }
 
-ScanAlgorithm choose_scan(const P2POptions& options, const ReduceFn& fn) {
+ScanAlgorithm choose_scan(const P2POptions& options, const ReduceFn& fn, std::string_view pinned) {
     if (!fn.associative) return ScanAlgorithm::linear;
+    if (!pinned.empty())
+        return parse_pinned("scan", pinned, {ScanAlgorithm::recursive_doubling, ScanAlgorithm::linear});
     if (options.scan != ScanAlgorithm::automatic) return options.scan;
     return ScanAlgorithm::recursive_doubling;
 }

@@ -31,7 +31,7 @@ void barrier(Mailbox& mb, const OpContext& ctx);
 void gather(Mailbox& mb, ConstBytes in, MutableBytes out, int root, const OpContext& ctx);
 void scatter(Mailbox& mb, ConstBytes in, MutableBytes out, int root, const OpContext& ctx);
 /// Entry points choosing between the exchange (small) and the other
-/// algorithm (select.cpp).
+/// algorithm, or running the one pinned in ctx.algorithm (select.cpp).
 void allgather(Mailbox& mb, ConstBytes in, MutableBytes out, const OpContext& ctx);
 /// The reductions take scratch buffers reused across calls.
 void reduce(Mailbox& mb, ConstBytes in, MutableBytes out, int root, const ReduceFn& fn, const OpContext& ctx,
