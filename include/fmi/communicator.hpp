@@ -68,6 +68,10 @@ template <class R>
 using element_t = std::remove_cv_t<std::ranges::range_value_t<R>>;
 }  // namespace detail
 
+/// One peer's end of a communicator. Not thread-safe: use it from one thread
+/// at a time (operations, pins, hints, explain() and statistics() share the
+/// channel selection's cache and the counters). The Python package
+/// serializes calls on each communicator for this reason.
 class Communicator {
 public:
     /// Creates a communicator from FMI_PEER_ID, FMI_NUM_PEERS, FMI_COMM and
