@@ -245,31 +245,24 @@ void read_original(Reader& top, Section& s) {
     if (rate) p.prices.operations_per_hour = *rate;
 }
 
+/// A table keyed by peer count or bytes, as {"<key>": value}; left out when empty.
+template <class Key>
+void put_table(json& j, const char* field, const std::map<Key, double>& table) {
+    if (table.empty()) return;
+    json out = json::object();
+    for (const auto& [key, value] : table) out[std::to_string(key)] = value;
+    j[field] = out;
+}
+
 json channel_json(const ChannelParams& c) {
     json j = {{"latency_s", c.latency_s},
               {"bandwidth_Bps", c.bandwidth_Bps},
               {"aggregate_bandwidth_Bps", c.aggregate_bandwidth_Bps},
               {"poll_interval_s", c.poll_interval_s}};
-    if (!c.latency_at_peers.empty()) {
-        json table = json::object();
-        for (const auto& [peers, seconds] : c.latency_at_peers) table[std::to_string(peers)] = seconds;
-        j["latency_at_peers"] = table;
-    }
-    if (!c.message_latency_at_peers.empty()) {
-        json table = json::object();
-        for (const auto& [peers, seconds] : c.message_latency_at_peers) table[std::to_string(peers)] = seconds;
-        j["message_latency_at_peers"] = table;
-    }
-    if (!c.aggregate_at_peers.empty()) {
-        json table = json::object();
-        for (const auto& [peers, bps] : c.aggregate_at_peers) table[std::to_string(peers)] = bps;
-        j["aggregate_at_peers"] = table;
-    }
-    if (!c.bandwidth_at_bytes.empty()) {
-        json table = json::object();
-        for (const auto& [bytes, bps] : c.bandwidth_at_bytes) table[std::to_string(bytes)] = bps;
-        j["bandwidth_at_bytes"] = table;
-    }
+    put_table(j, "latency_at_peers", c.latency_at_peers);
+    put_table(j, "message_latency_at_peers", c.message_latency_at_peers);
+    put_table(j, "aggregate_at_peers", c.aggregate_at_peers);
+    put_table(j, "bandwidth_at_bytes", c.bandwidth_at_bytes);
     return j;
 }
 
