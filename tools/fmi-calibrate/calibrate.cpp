@@ -96,19 +96,14 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
     const int k = sub.num_peers();
     const bool slow = kind == ChannelKind::s3;
     const int reps = slow ? std::max(3, o.latency_reps / 4) : o.latency_reps;
-    // The direct channel adapts its spin-before-sleep to the traffic it
-    // sees, and S3 its first pause to the waits it saw: an untimed batch
-    // first, so the figure is the steady state a job sees rather than the
-    // first rounds (2-3x slower here).
-    time_operation(sub, Operation::allreduce, kStepProbeBytes, reps, 1, buf);
-    c.latency_at_peers[k] = time_operation(sub, Operation::allreduce, kStepProbeBytes, reps, 3, buf) /
-                            allreduce_steps(base, kind, k);
+    const Timing small{reps, 3, reps};  // after an untimed batch of as many (see Timing)
+    c.latency_at_peers[k] =
+        time_operation(sub, Operation::allreduce, kStepProbeBytes, small, buf) / allreduce_steps(base, kind, k);
     progress(sub, std::string(to_string(kind)) + ": collective step with " + std::to_string(k) + " peers " +
                       std::to_string(c.latency_at_peers[k] * 1e6) + " us");
     // One message in a job of k peers, the others waiting in a collective
     // (as --verify times send/recv).
-    time_operation(sub, Operation::send, 8, reps, 1, buf);  // warm-up, as for the allreduce
-    c.message_latency_at_peers[k] = time_operation(sub, Operation::send, 8, reps, 3, buf);
+    c.message_latency_at_peers[k] = time_operation(sub, Operation::send, 8, small, buf);
     progress(sub, std::string(to_string(kind)) + ": message with " + std::to_string(k) + " peers " +
                       std::to_string(c.message_latency_at_peers[k] * 1e6) + " us");
     const std::size_t M = o.bandwidth_bytes;
@@ -144,8 +139,8 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
     // first, runs 8 peers on 2 cores in lock-step and gave 3.3 GB/s where
     // the allreduce's pairwise exchanges reached 5.7.)
     const std::size_t bytes = std::max<std::size_t>(4, M / 4 * 4);
-    if (!slow) time_operation(sub, Operation::allreduce, bytes, 1, 1, buf);  // warm-up
-    const double took = time_operation(sub, Operation::allreduce, bytes, slow ? 1 : 3, 3, buf);
+    const double took =
+        time_operation(sub, Operation::allreduce, bytes, slow ? Timing{1, 3, 0} : Timing{3, 3, 1}, buf);
     const model::Request probe{Operation::allreduce, bytes, k, 128};
     const std::optional<double> aggregate = aggregate_for(base, kind, probe, took);
     if (aggregate) c.aggregate_at_peers[k] = *aggregate;

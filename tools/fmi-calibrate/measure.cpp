@@ -79,7 +79,9 @@ double reduce_speed(Communicator& comm, Buffers& buf) {
     return seconds > 0 ? static_cast<double>(count * sizeof(float)) / seconds : 0.0;
 }
 
-double time_operation(Communicator& comm, Operation op, std::size_t bytes, int reps, int batches, Buffers& buf) {
+namespace {
+
+double timed_batches(Communicator& comm, Operation op, std::size_t bytes, int reps, int batches, Buffers& buf) {
     const int n = comm.num_peers(), me = comm.peer_id();
     if (op == Operation::send) {
         std::vector<double> halves;
@@ -124,6 +126,13 @@ double time_operation(Communicator& comm, Operation op, std::size_t bytes, int r
         per_batch.push_back(slowest(comm, since(start) / reps));
     }
     return median(per_batch);
+}
+
+}  // namespace
+
+double time_operation(Communicator& comm, Operation op, std::size_t bytes, const Timing& timing, Buffers& buf) {
+    if (timing.warm_up_reps > 0) timed_batches(comm, op, bytes, timing.warm_up_reps, 1, buf);
+    return timed_batches(comm, op, bytes, timing.reps, timing.batches, buf);
 }
 
 }  // namespace fmi::calibrate

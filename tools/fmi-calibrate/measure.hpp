@@ -36,9 +36,20 @@ double median(std::vector<double> values);
 /// slowest peer's while all peers compute at once (as in a collective).
 double reduce_speed(Communicator& comm, Buffers& buf);
 
-/// Seconds per operation: `batches` batches of `reps` back-to-back
-/// operations after a barrier; each batch the slowest peer's mean; the
-/// median batch. For send: a ping-pong between peers 0 and 1, half a round trip.
-double time_operation(Communicator& comm, Operation op, std::size_t bytes, int reps, int batches, Buffers& buf);
+/// How an operation is timed: `batches` batches of `reps` back-to-back
+/// operations, after an untimed batch of `warm_up_reps` (0: none). The
+/// direct channel adapts its spin-before-sleep to the traffic it sees, and
+/// S3 its first pause to the waits it saw: untimed, the first rounds (2-3x
+/// slower here) do not count.
+struct Timing {
+    int reps = 1;
+    int batches = 3;
+    int warm_up_reps = 0;
+};
+
+/// Seconds per operation: each batch after a barrier, the slowest peer's
+/// mean; the median batch. For send: a ping-pong between peers 0 and 1, half
+/// a round trip.
+double time_operation(Communicator& comm, Operation op, std::size_t bytes, const Timing& timing, Buffers& buf);
 
 }  // namespace fmi::calibrate

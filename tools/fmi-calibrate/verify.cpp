@@ -53,10 +53,7 @@ void verify(Communicator& comm, const Options& options) {
                 const double per_rep = op == Operation::send ? 2 * p : p;
                 const int reps = static_cast<int>(std::clamp(options.batch_seconds / std::max(per_rep, 1e-7), 1.0, 200.0));
                 comm.pin(kind);
-                // An untimed batch first, as fmi-calibrate does: the direct
-                // channel's spin and S3's first pause adapt to the traffic.
-                time_operation(comm, op, bytes, std::max(1, reps / 4), 1, buf);
-                const double m = time_operation(comm, op, bytes, reps, options.batches, buf);
+                const double m = time_operation(comm, op, bytes, Timing{reps, options.batches, std::max(1, reps / 4)}, buf);
                 measured[{op, bytes}][kind] = m;
                 if (root) {
                     std::printf("| %s | %s | %d | %zu | %s | %.4g | %.4g | %+.0f%% |\n", name_of(kind), to_string(op), n,
