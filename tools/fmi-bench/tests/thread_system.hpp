@@ -6,12 +6,15 @@
 
 #include "harness/system.hpp"
 
-#include <barrier>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace fmibench::test {
@@ -22,7 +25,7 @@ enum class Fault { none, scan_as_allreduce, bcast_skips_last_byte, gather_swaps_
 class ThreadWorld {
 public:
     explicit ThreadWorld(int size, Fault fault = Fault::none)
-        : inputs_(size), outputs_(size), size_(size), fault_(fault), sync_(size) {}
+        : inputs_(size), outputs_(size), size_(size), fault_(fault) {}
 
     int size() const { return size_; }
     Fault fault() const { return fault_; }
@@ -35,21 +38,43 @@ public:
     std::vector<std::byte> take(int from, int to) {
         std::unique_lock lock(mutex_);
         auto& q = queues_[{from, to}];
-        arrived_.wait(lock, [&] { return !q.empty(); });
+        wait_or_throw(lock, [&] { return !q.empty(); },
+                      "thread " + std::to_string(to) + " waiting for a message from " + std::to_string(from));
         std::vector<std::byte> message = std::move(q.front());
         q.pop_front();
         return message;
     }
-    void sync() { sync_.arrive_and_wait(); }
+    /// A barrier of all threads; a thread that failed before reaching it
+    /// makes the others throw after kPatience instead of hanging the test.
+    void sync() {
+        std::unique_lock lock(mutex_);
+        const std::uint64_t generation = generation_;
+        if (++waiting_ == size_) {
+            waiting_ = 0;
+            ++generation_;
+            arrived_.notify_all();
+            return;
+        }
+        wait_or_throw(lock, [&] { return generation_ != generation; }, "a barrier of " + std::to_string(size_));
+    }
 
     // The board: each peer's input and output buffers during one collective.
     std::vector<const std::byte*> inputs_;
     std::vector<std::byte*> outputs_;
 
 private:
+    static constexpr std::chrono::seconds kPatience{30};
+
+    template <class Ready>
+    void wait_or_throw(std::unique_lock<std::mutex>& lock, Ready ready, const std::string& what) {
+        if (!arrived_.wait_for(lock, kPatience, ready))
+            throw std::runtime_error(what + ": nothing after " + std::to_string(kPatience.count()) + " s");
+    }
+
     int size_;
     Fault fault_;
-    std::barrier<> sync_;
+    int waiting_ = 0;                ///< threads in the current barrier
+    std::uint64_t generation_ = 0;   ///< barriers completed
     std::mutex mutex_;
     std::condition_variable arrived_;
     std::map<std::pair<int, int>, std::deque<std::vector<std::byte>>> queues_;
