@@ -40,12 +40,17 @@ struct ChannelParams {
     /// 16 MiB), interpolated in log2(bytes), held flat beyond. On one host
     /// caches make mid-sized messages faster. Empty: bandwidth_Bps.
     std::map<std::size_t, double> bandwidth_at_bytes;
-    /// Aggregate bandwidth measured in jobs of k peers (fmi-calibrate: the
-    /// value that makes the model's 16 MiB allreduce of k peers take the
-    /// measured time). Jobs smaller than the first count have no shared
-    /// limit; interpolated in log2(k) between counts, flat beyond. Empty:
-    /// aggregate_bandwidth_Bps at every peer count.
-    std::map<int, double> aggregate_at_peers;
+    /// Aggregate bandwidth measured in jobs of k peers, by the bytes per
+    /// peer of the operation (fmi-calibrate: the values that make the
+    /// model's allreduces of 2 MiB and 16 MiB of k peers take the measured
+    /// times; in the JSON {"<k>": {"<bytes>": value}}, or {"<k>": value} for
+    /// a value at every size, kept under bytes 0). Jobs smaller than the
+    /// first count have no shared limit; between counts interpolated in
+    /// log2(k), flat beyond. Between sizes interpolated in log2(bytes), flat
+    /// above the largest; below the smallest scaled up by the cache gain of
+    /// one stream, bandwidth(bytes) / bandwidth(smallest) (bandwidth_Bps for
+    /// bytes 0). Empty: aggregate_bandwidth_Bps (scaled alike) at every count.
+    std::map<int, std::map<std::size_t, double>> aggregate_at_peers;
     /// Extra delay of a wait that polls (S3), added to every wait; 0 when
     /// the measured latency already includes it (fmi-calibrate's does).
     double poll_interval_s = 0.0;
@@ -62,8 +67,9 @@ struct ChannelParams {
     double message_latency(int peers) const;
     /// The bandwidth of one stream moving `bytes`.
     double bandwidth(double bytes) const;
-    /// The shared limit of all streams in a job of `peers` peers (0: none).
-    double aggregate(int peers) const;
+    /// The shared limit of all streams in an operation of `peers` peers
+    /// moving `bytes` each (0: none).
+    double aggregate(int peers, double bytes) const;
 };
 
 /// What things cost in money (US dollars).

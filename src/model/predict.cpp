@@ -45,10 +45,42 @@ double ChannelParams::message_latency(int peers) const {
     return message_latency_at_peers.empty() ? latency_s : by_peers(message_latency_at_peers, peers);
 }
 
-double ChannelParams::aggregate(int peers) const {
-    if (aggregate_at_peers.empty()) return aggregate_bandwidth_Bps;
+namespace {
+/// Above 1 where `bytes` stream faster than the `reference` size (caches).
+double cache_gain(const ChannelParams& c, double bytes, double reference_Bps) {
+    return reference_Bps > 0 ? std::max(1.0, c.bandwidth(bytes) / reference_Bps) : 1.0;
+}
+
+/// One job size's shared limit for operations of `bytes` per peer: between
+/// the measured sizes interpolated in log2(bytes), flat above the largest;
+/// below the smallest (and for a limit measured at no stated size, key 0)
+/// scaled by the cache gain of one stream over the measured size.
+double by_bytes(const ChannelParams& c, const std::map<std::size_t, double>& table, double bytes) {
+    if (table.empty()) return 0.0;
+    const auto first = table.begin();
+    if (first->first == 0) return first->second * cache_gain(c, bytes, c.bandwidth_Bps);
+    if (bytes <= static_cast<double>(first->first))
+        return first->second * cache_gain(c, bytes, c.bandwidth(static_cast<double>(first->first)));
+    auto above = table.lower_bound(static_cast<std::size_t>(std::ceil(bytes)));
+    if (above == table.end()) return std::prev(above)->second;
+    auto below = std::prev(above);
+    const double x0 = std::log2(static_cast<double>(below->first)), x1 = std::log2(static_cast<double>(above->first));
+    return below->second + (above->second - below->second) * (std::log2(bytes) - x0) / (x1 - x0);
+}
+}  // namespace
+
+double ChannelParams::aggregate(int peers, double bytes) const {
+    if (aggregate_at_peers.empty()) return aggregate_bandwidth_Bps * cache_gain(*this, bytes, bandwidth_Bps);
     if (peers < aggregate_at_peers.begin()->first) return 0.0;  // smaller jobs: no shared limit measured
-    return by_peers(aggregate_at_peers, peers);
+    // Between measured job sizes, interpolated in log2(peers); flat beyond.
+    auto above = aggregate_at_peers.lower_bound(peers);
+    if (above == aggregate_at_peers.end()) return by_bytes(*this, std::prev(above)->second, bytes);
+    const double high = by_bytes(*this, above->second, bytes);
+    if (above->first == peers) return high;
+    auto below = std::prev(above);
+    const double low = by_bytes(*this, below->second, bytes);
+    const double x0 = std::log2(below->first), x1 = std::log2(above->first);
+    return low + (high - low) * (std::log2(peers) - x0) / (x1 - x0);
 }
 
 double ChannelParams::bandwidth(double bytes) const {
@@ -91,41 +123,36 @@ int floor_pow2(int n) {
 
 double ceil_div(double a, double b) { return std::ceil(a / b); }
 
-/// Time for `streams` peers to move `bytes` each at once, in a job of
-/// `peers` peers (whose size sets the shared limit).
-///
-/// The shared limit is measured with large transfers (fmi-calibrate: an
-/// allreduce of 16 MiB); smaller working sets stay in the caches, which the
-/// per-stream bandwidth by size captures (b(1 MiB) ~1.3x b(16 MiB) on direct
-/// here), and so do concurrent streams: the limit scales by the same factor
-/// where it is above 1 (measured: a 1 MiB allreduce at 2 and 4 peers took
-/// half the time the unscaled limit predicted).
-double transfer(const ChannelParams& c, double bytes, double streams, int peers) {
-    if (bytes <= 0) return 0.0;
-    const double per_stream = c.bandwidth(bytes);
-    double t = bytes / per_stream;
-    const double shared = c.aggregate(peers) * std::max(1.0, per_stream / c.bandwidth_Bps);
-    if (streams > 1 && shared > 0) t = std::max(t, streams * bytes / shared);
-    return t;
-}
-
 struct Shape {
     double N, n;  // peers, bytes per peer
     int peers;
 };
+
+/// Time for `streams` peers to move `bytes` each at once, in an operation of
+/// shape `s` (whose peers and bytes per peer select the shared limit:
+/// ChannelParams::aggregate).
+double transfer(const ChannelParams& c, double bytes, double streams, const Shape& s) {
+    if (bytes <= 0) return 0.0;
+    double t = bytes / c.bandwidth(bytes);
+    const double shared = c.aggregate(s.peers, s.n);
+    if (streams > 1 && shared > 0) t = std::max(t, streams * bytes / shared);
+    return t;
+}
 
 /// What the formula of one algorithm sees: its channel's parameters and the
 /// request's shape, with a = a(N) and g the reduction speed.
 struct Terms {
     const Params& p;
     const ChannelParams& c;
+    Shape shape;
     double a, N, n, g;
     int peers;
 
     Terms(const Params& params, const ChannelParams& channel, const Shape& s)
-        : p(params), c(channel), a(channel.latency(s.peers)), N(s.N), n(s.n), g(params.reduce_Bps), peers(s.peers) {}
+        : p(params), c(channel), shape(s), a(channel.latency(s.peers)), N(s.N), n(s.n), g(params.reduce_Bps),
+          peers(s.peers) {}
     /// `streams` peers moving `bytes` each at once (transfer()).
-    double T(double bytes, double streams) const { return transfer(c, bytes, streams, peers); }
+    double T(double bytes, double streams) const { return transfer(c, bytes, streams, shape); }
 };
 
 /// An algorithm's predicted time and store requests (all peers together).
@@ -197,7 +224,7 @@ Prediction direct_time(const Params& p, Operation op, const Shape& s, std::strin
     switch (op) {
         case Operation::send:  // one message
             r.algorithm = "message";
-            r.seconds = c.message_latency(s.peers) + transfer(c, n, 1, s.peers);
+            r.seconds = c.message_latency(s.peers) + transfer(c, n, 1, s);
             break;
         case Operation::bcast:
         case Operation::allreduce:
@@ -214,15 +241,15 @@ Prediction direct_time(const Params& p, Operation op, const Shape& s, std::strin
         case Operation::gather:
         case Operation::scatter:  // binomial tree: the root moves (N-1) n
             r.algorithm = "binomial";
-            r.seconds = L * a + transfer(c, (N - 1) * n, 1, s.peers);
+            r.seconds = L * a + transfer(c, (N - 1) * n, 1, s);
             break;
         case Operation::allgather:  // ring: N-1 steps, every peer passes one block
             r.algorithm = "ring";
-            r.seconds = (N - 1) * (a + transfer(c, n, N, s.peers));
+            r.seconds = (N - 1) * (a + transfer(c, n, N, s));
             break;
         case Operation::reduce:  // binomial tree, folding at each level
             r.algorithm = "binomial";
-            r.seconds = L * (a + transfer(c, n, 1, s.peers) + n / g);
+            r.seconds = L * (a + transfer(c, n, 1, s) + n / g);
             break;
     }
     return r;
@@ -294,12 +321,12 @@ Prediction redis_time(const Params& p, Operation op, const Shape& s, std::string
     switch (op) {
         case Operation::send:
             r.algorithm = "stream";
-            r.seconds = c.message_latency(s.peers) + transfer(c, n, 1, s.peers);
+            r.seconds = c.message_latency(s.peers) + transfer(c, n, 1, s);
             r.requests = 1 + 2 * K + 2 + K;
             break;
         case Operation::bcast:
             r.algorithm = "publish";
-            r.seconds = a + transfer(c, n, N - 1, s.peers);  // one message, N-1 readers at once
+            r.seconds = a + transfer(c, n, N - 1, s);  // one message, N-1 readers at once
             r.requests = 2 + 2 * K + (N - 1) * (2 + acks + K);
             break;
         case Operation::barrier:
@@ -310,13 +337,13 @@ Prediction redis_time(const Params& p, Operation op, const Shape& s, std::string
         case Operation::gather:
         case Operation::reduce:
             r.algorithm = "arrivals";
-            r.seconds = a + transfer(c, (N - 1) * n, 1, s.peers) +  // the root reads N-1 messages
+            r.seconds = a + transfer(c, (N - 1) * n, 1, s) +  // the root reads N-1 messages
                         (op == Operation::reduce ? (N - 1) * n / g : 0.0);
             r.requests = (N - 1) * (2 + 2 * K) + 1 + (N - 1) + 1 + (N - 1) * K;
             break;
         case Operation::scatter:
             r.algorithm = "direct";
-            r.seconds = a + transfer(c, (N - 1) * n, 1, s.peers);  // the root writes N-1 messages
+            r.seconds = a + transfer(c, (N - 1) * n, 1, s);  // the root writes N-1 messages
             r.requests = N + (N - 1) * 2 * K + (N - 1) * (3 + K);
             break;
         case Operation::allgather:
@@ -393,7 +420,7 @@ Prediction s3_time(const Params& p, Operation op, const Shape& s) {
         if (S <= 0) return 0.0;
         double streams = std::min(par, std::max(1.0, ceil_div(S, T)));
         double bw = streams * c.bandwidth(S / streams);
-        if (c.aggregate(s.peers) > 0 && streams > 1) bw = std::min(bw, c.aggregate(s.peers));
+        if (c.aggregate(s.peers, n) > 0 && streams > 1) bw = std::min(bw, c.aggregate(s.peers, n));
         return S / bw;
     };
     auto puts = [&](double S) { return S > T ? ceil_div(S, T) + 2 : 1.0; };  // multipart: create, parts, complete
@@ -401,8 +428,8 @@ Prediction s3_time(const Params& p, Operation op, const Shape& s) {
     // The root collects N-1 contributions: a LIST (N > 2), then GETs par at a time.
     auto collect = [&](double bytes_each) {
         if (N <= 2) return 0.0;
-        return rtt + (ceil_div(N - 1, par) - 1) * rtt + transfer(c, (N - 1) * bytes_each, std::min(par, N - 1), s.peers) -
-               transfer(c, bytes_each, 1, s.peers);
+        return rtt + (ceil_div(N - 1, par) - 1) * rtt + transfer(c, (N - 1) * bytes_each, std::min(par, N - 1), s) -
+               transfer(c, bytes_each, 1, s);
     };
     const double list = N > 2 ? 1.0 : 0.0;
     Prediction r;
@@ -416,13 +443,13 @@ Prediction s3_time(const Params& p, Operation op, const Shape& s) {
             break;
         case Operation::bcast:
             r.algorithm = "one_put";
-            r.seconds = a + object(n) + std::max(object(n), transfer(c, n, N - 1, s.peers));
+            r.seconds = a + object(n) + std::max(object(n), transfer(c, n, N - 1, s));
             put = puts(n);
             get = (N - 1) * (gets(n) + 1);
             break;
         case Operation::scatter:
             r.algorithm = "one_object";
-            r.seconds = a + object(N * n) + std::max(object(n), transfer(c, n, N - 1, s.peers));
+            r.seconds = a + object(N * n) + std::max(object(n), transfer(c, n, N - 1, s));
             put = puts(N * n);
             get = (N - 1) * (gets(n) + 1);
             break;
@@ -450,7 +477,7 @@ Prediction s3_time(const Params& p, Operation op, const Shape& s) {
             const double read = op == Operation::allgather ? N * n : n;
             r.algorithm = op == Operation::allgather ? "collect_publish" : "collect_publish";
             r.seconds = 2 * a + 2 * object(n) + collect(n) + (op == Operation::allgather ? 0.0 : (N - 1) * n / g) +
-                        object(result) + std::max(object(read), transfer(c, read, N - 1, s.peers));
+                        object(result) + std::max(object(read), transfer(c, read, N - 1, s));
             put = (N - 1) * puts(n) + puts(result);
             get = (N - 1) * gets(n) + (N - 1) * gets(read) + (N - 1);  // + ~1 empty poll per waiting peer
             lists = list;

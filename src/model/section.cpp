@@ -69,6 +69,43 @@ struct Reader {
     }
 };
 
+/// A table's key: a whole number >= `least` (peers or bytes), else a
+/// ConfigError naming `where` and what the key must be.
+std::size_t table_key(const Reader& r, const std::string& where, const std::string& key, std::size_t least,
+                      const std::string& what) {
+    unsigned long long value = 0;
+    try {
+        std::size_t used = 0;
+        value = std::stoull(key, &used);
+        if (used != key.size() || key.empty() || key[0] == '-' || key[0] == '+') throw std::invalid_argument("sign");
+    } catch (const std::exception&) {
+        r.fail(where, "the key must be " + what);
+    }
+    if (value < least) r.fail(where, what + " must be at least " + std::to_string(least));
+    return static_cast<std::size_t>(value);
+}
+
+/// A table's value: a finite number >= 0 (> 0 if positive).
+double table_value(const Reader& r, const std::string& where, const json& value, const std::string& expected,
+                   bool positive) {
+    if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() < 0 ||
+        (positive && value.get<double>() == 0))
+        r.fail(where, "expected " + expected);
+    return value.get<double>();
+}
+
+/// {"<bytes>": bytes per second}, each size at least `least` bytes.
+void read_bytes_table(const Reader& r, const std::string& where, const json& table, std::size_t least,
+                      std::map<std::size_t, double>& out) {
+    if (!table.is_object()) r.fail(where, "expected an object {\"<bytes>\": bytes per second}");
+    out.clear();
+    for (auto it = table.begin(); it != table.end(); ++it) {
+        const std::string at = where + "." + it.key();
+        out[table_key(r, at, it.key(), least, "a message size in bytes")] =
+            table_value(r, at, *it, "bytes per second (a positive number)", true);
+    }
+}
+
 /// {"<peers>": value}: keys are peer counts >= 1, values finite numbers >= 0 (> 0 if positive).
 void read_peer_table(Reader& r, const std::string& field, const std::string& expected, bool positive,
                      std::map<int, double>& out) {
@@ -77,19 +114,30 @@ void read_peer_table(Reader& r, const std::string& field, const std::string& exp
     if (!table->is_object()) r.fail(field, "expected an object {\"<peers>\": " + expected + "}");
     out.clear();
     for (auto it = table->begin(); it != table->end(); ++it) {
-        int peers = 0;
-        try {
-            std::size_t used = 0;
-            peers = std::stoi(it.key(), &used);
-            if (used != it.key().size()) throw std::invalid_argument("trailing");
-        } catch (const std::exception&) {
-            r.fail(field + "." + it.key(), "the key must be a peer count");
+        const std::string at = field + "." + it.key();
+        out[static_cast<int>(table_key(r, at, it.key(), 1, "a peer count"))] =
+            table_value(r, at, *it, expected, positive);
+    }
+}
+
+/// {"<peers>": {"<bytes>": bytes per second}} or {"<peers>": bytes per
+/// second} (the same at every size: kept under bytes 0).
+void read_aggregate_table(Reader& r, std::map<int, std::map<std::size_t, double>>& out) {
+    const std::string field = "aggregate_at_peers";
+    const json* table = r.raw(field);
+    if (!table) return;
+    if (!table->is_object())
+        r.fail(field, "expected an object {\"<peers>\": bytes per second, or {\"<bytes>\": bytes per second}}");
+    out.clear();
+    for (auto it = table->begin(); it != table->end(); ++it) {
+        const std::string at = field + "." + it.key();
+        std::map<std::size_t, double>& by_bytes = out[static_cast<int>(table_key(r, at, it.key(), 1, "a peer count"))];
+        if (it->is_object()) {
+            read_bytes_table(r, at, *it, 1, by_bytes);
+            if (by_bytes.empty()) r.fail(at, "expected at least one {\"<bytes>\": bytes per second}");
+        } else {
+            by_bytes = {{0, table_value(r, at, *it, "bytes per second (a positive number), or an object by bytes", true)}};
         }
-        if (peers < 1) r.fail(field + "." + it.key(), "the peer count must be at least 1");
-        if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0 ||
-            (positive && it->get<double>() == 0))
-            r.fail(field + "." + it.key(), "expected " + expected);
-        out[peers] = it->get<double>();
     }
 }
 
@@ -100,25 +148,8 @@ void read_channel(Reader r, ChannelParams& c) {
     r.number("poll_interval_s", c.poll_interval_s);
     read_peer_table(r, "latency_at_peers", "seconds (a number >= 0)", false, c.latency_at_peers);
     read_peer_table(r, "message_latency_at_peers", "seconds (a number >= 0)", false, c.message_latency_at_peers);
-    read_peer_table(r, "aggregate_at_peers", "bytes per second (a positive number)", true, c.aggregate_at_peers);
-    if (const json* table = r.raw("bandwidth_at_bytes")) {
-        if (!table->is_object()) r.fail("bandwidth_at_bytes", "expected an object {\"<bytes>\": bytes per second}");
-        c.bandwidth_at_bytes.clear();
-        for (auto it = table->begin(); it != table->end(); ++it) {
-            unsigned long long bytes = 0;
-            try {
-                std::size_t used = 0;
-                bytes = std::stoull(it.key(), &used);
-                if (used != it.key().size() || it.key()[0] == '-') throw std::invalid_argument("trailing");
-            } catch (const std::exception&) {
-                r.fail("bandwidth_at_bytes." + it.key(), "the key must be a message size in bytes");
-            }
-            if (bytes < 1) r.fail("bandwidth_at_bytes." + it.key(), "the size must be at least 1 byte");
-            if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() <= 0)
-                r.fail("bandwidth_at_bytes." + it.key(), "expected bytes per second (a positive number)");
-            c.bandwidth_at_bytes[static_cast<std::size_t>(bytes)] = it->get<double>();
-        }
-    }
+    read_aggregate_table(r, c.aggregate_at_peers);
+    if (const json* table = r.raw("bandwidth_at_bytes")) read_bytes_table(r, "bandwidth_at_bytes", *table, 1, c.bandwidth_at_bytes);
     r.finish();
 }
 
@@ -254,6 +285,22 @@ void put_table(json& j, const char* field, const std::map<Key, double>& table) {
     j[field] = out;
 }
 
+/// The aggregate table: a value at every size as a number, else by bytes.
+void put_aggregate_table(json& j, const std::map<int, std::map<std::size_t, double>>& table) {
+    if (table.empty()) return;
+    json out = json::object();
+    for (const auto& [peers, by_bytes] : table) {
+        if (by_bytes.size() == 1 && by_bytes.begin()->first == 0) {
+            out[std::to_string(peers)] = by_bytes.begin()->second;
+            continue;
+        }
+        json sizes = json::object();
+        for (const auto& [bytes, value] : by_bytes) sizes[std::to_string(bytes)] = value;
+        out[std::to_string(peers)] = sizes;
+    }
+    j["aggregate_at_peers"] = out;
+}
+
 json channel_json(const ChannelParams& c) {
     json j = {{"latency_s", c.latency_s},
               {"bandwidth_Bps", c.bandwidth_Bps},
@@ -261,7 +308,7 @@ json channel_json(const ChannelParams& c) {
               {"poll_interval_s", c.poll_interval_s}};
     put_table(j, "latency_at_peers", c.latency_at_peers);
     put_table(j, "message_latency_at_peers", c.message_latency_at_peers);
-    put_table(j, "aggregate_at_peers", c.aggregate_at_peers);
+    put_aggregate_table(j, c.aggregate_at_peers);
     put_table(j, "bandwidth_at_bytes", c.bandwidth_at_bytes);
     return j;
 }

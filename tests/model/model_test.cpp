@@ -70,13 +70,42 @@ TEST(ModelTime, AggregateBandwidthLimitsConcurrentStreams) {
     // a single stream is not limited by the shared figure
     EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::send, 1000, 4)).seconds, 1e-3 + n / 1e6);
     // measured by job size: jobs below the first count have no shared limit
-    P.direct.aggregate_at_peers = {{4, 2e6}, {8, 1e6}};
-    EXPECT_DOUBLE_EQ(P.direct.aggregate(2), 0.0);
-    EXPECT_DOUBLE_EQ(P.direct.aggregate(8), 1e6);
+    P.direct.aggregate_at_peers = {{4, {{0, 2e6}}}, {8, {{0, 1e6}}}};
+    EXPECT_DOUBLE_EQ(P.direct.aggregate(2, n), 0.0);
+    EXPECT_DOUBLE_EQ(P.direct.aggregate(8, n), 1e6);
     EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::allreduce, 1000, 2)).seconds,
                      1e-3 + n / 1e6 + n / 1e7);
     EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::allreduce, 1000, 8)).seconds,
                      3 * (1e-3 + 8 * n / 1e6 + n / 1e7));
+}
+
+TEST(ModelTime, AggregateBySizeInterpolatesAndScalesBelowTheSmallestSize) {
+    ChannelParams c{0.0, 2e6, 0.0, {}, {{1000, 4e6}, {4000, 2e6}}, {}, 0.0, {}};
+    c.aggregate_at_peers = {{2, {{2000, 6e6}, {8000, 2e6}}}, {8, {{2000, 3e6}}}};
+    EXPECT_DOUBLE_EQ(c.aggregate(1, 4000), 0.0);   // below the first job size: no shared limit
+    EXPECT_DOUBLE_EQ(c.aggregate(2, 2000), 6e6);
+    EXPECT_DOUBLE_EQ(c.aggregate(2, 4000), 4e6);   // log2 4000 is halfway between 2000 and 8000
+    EXPECT_DOUBLE_EQ(c.aggregate(2, 64000), 2e6);  // flat above the largest size
+    // below the smallest size: times bandwidth(1000) / bandwidth(2000) = 4 / 3
+    EXPECT_DOUBLE_EQ(c.bandwidth(2000), 3e6);
+    EXPECT_DOUBLE_EQ(c.aggregate(2, 1000), 6e6 * 4 / 3);
+    EXPECT_DOUBLE_EQ(c.aggregate(8, 8000), 3e6);   // one size: flat above it
+    EXPECT_DOUBLE_EQ(c.aggregate(4, 2000), 4.5e6); // between job sizes, in log2(peers)
+    // a value at every size (bytes 0) scales by the gain over bandwidth_Bps
+    c.aggregate_at_peers = {{2, {{0, 5e6}}}};
+    EXPECT_DOUBLE_EQ(c.aggregate(2, 16000), 5e6);
+    EXPECT_DOUBLE_EQ(c.aggregate(2, 1000), 10e6);
+
+    // The formulas take the limit of the request's size: a 2-peer allreduce
+    // of 2000 B (recursive doubling, one exchange of 2 streams) is bound by
+    // 2 x 2000 / 6e6, one of 8000 B by 2 x 8000 / 2e6.
+    Params P = round_params();
+    P.direct.aggregate_at_peers = {{2, {{2000, 6e6}, {8000, 2e6}}}};
+    P.limits.p2p_recursive_doubling_max_bytes = 1 << 20;
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::allreduce, 2000, 2)).seconds,
+                     1e-3 + std::max(2000 / 1e6, 2 * 2000 / 6e6) + 2000 / 1e7);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::direct, req(Operation::allreduce, 8000, 2)).seconds,
+                     1e-3 + 2 * 8000 / 2e6 + 8000 / 1e7);
 }
 
 TEST(ModelTime, LatencyInterpolatesInLog2OfPeers) {
@@ -336,6 +365,23 @@ TEST(ModelSection, BadInputNamesTheField) {
     expect_config_error(R"([1])", "model");
 }
 
+
+TEST(ModelSection, AggregateTableByPeersAndBytesRoundTrips) {
+    Section s = parse_section(R"({"direct": {"aggregate_at_peers": {"4": 3e9, "8": {"2097152": 5e9, "16777216": 2e9}}}})");
+    const std::map<int, std::map<std::size_t, double>> expected = {
+        {4, {{0, 3e9}}}, {8, {{2097152, 5e9}, {16777216, 2e9}}}};
+    EXPECT_EQ(s.params.direct.aggregate_at_peers, expected);
+    Section again = parse_section(to_json(s));
+    EXPECT_EQ(again.params.direct.aggregate_at_peers, expected);
+    EXPECT_NE(to_json(s).find("\"4\": 3"), std::string::npos) << "a value at every size is written as a number";
+    expect_config_error(R"({"direct": {"aggregate_at_peers": {"8": {"0": 1e9}}}})",
+                        "model.direct.aggregate_at_peers.8.0");
+    expect_config_error(R"({"direct": {"aggregate_at_peers": {"8": {"1024": -1}}}})",
+                        "model.direct.aggregate_at_peers.8.1024");
+    expect_config_error(R"({"direct": {"aggregate_at_peers": {"8": {}}}})", "model.direct.aggregate_at_peers.8");
+    expect_config_error(R"({"direct": {"aggregate_at_peers": {"0": 1e9}}})", "model.direct.aggregate_at_peers.0");
+    expect_config_error(R"({"direct": {"aggregate_at_peers": {"8": "fast"}}})", "model.direct.aggregate_at_peers.8");
+}
 
 // ---- algorithm pins ---------------------------------------------------------
 

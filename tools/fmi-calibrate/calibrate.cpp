@@ -10,9 +10,9 @@
 //  - k = 2: latency_s, the same at 2 peers; bandwidth_at_bytes,
 //    from round trips of 64 KiB, 1 MiB and --bandwidth-bytes:
 //    bytes / (half round trip - latency); bandwidth_Bps, the largest size's;
-//  - every k: aggregate_at_peers[k], from an allreduce of --bandwidth-bytes
-//    (every peer moving its data at once): the shared limit for which the
-//    model predicts the measured time;
+//  - every k: aggregate_at_peers[k], from allreduces of --bandwidth-bytes
+//    and an eighth of it (every peer moving its data at once): at each
+//    size the shared limit for which the model predicts the measured time;
 //  - at k = 2 (first, as the allreduce's prediction uses it), the reduction
 //    speed: a float sum over touched memory, both peers at once.
 // The result keeps the configuration's own model section (prices, pins) and
@@ -75,7 +75,7 @@ std::optional<double> aggregate_for(const model::Params& params, ChannelKind kin
                                     double measured) {
     model::Params p = params;
     auto predicted = [&](double aggregate) {
-        p.channel(kind).aggregate_at_peers[probe.peers] = aggregate;
+        p.channel(kind).aggregate_at_peers[probe.peers][probe.bytes] = aggregate;
         return model::predict(p, kind, probe).seconds;
     };
     double lo = 1e6, hi = 1e12;
@@ -110,6 +110,11 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
     if (k == 2) {
         c.latency_s = c.message_latency_at_peers[k];
         c.bandwidth_at_bytes.clear();
+        // Servers are measured warm, as a long-running one serves a job: two
+        // untimed round trips of the largest size first. A freshly started
+        // Ceph RGW moved 1 MiB objects at half the speed it reached after a
+        // few 16 MiB ones (1 MiB send: 29 ms before, 20 ms after).
+        ping_pong(sub, 0, 1, M, 1, buf);
         for (std::size_t bytes : {std::size_t{64} << 10, std::size_t{1} << 20, M}) {
             if (bytes > M) continue;
             // 21 round trips: on shared cores a burst of other work can slow
@@ -131,23 +136,29 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
         progress(sub, std::string(to_string(kind)) + ": latency " + std::to_string(c.latency_s * 1e6) +
                           " us, bandwidth " + std::to_string(c.bandwidth_Bps / 1e6) + " MB/s");
     }
-    // The shared limit: an allreduce of M bytes (a model's gradients, the
-    // large collective jobs run most), in which every peer moves its data at
-    // once (direct: k streams in each exchange; stores: k writers, then k
-    // readers of the server). The aggregate is the value that makes the
-    // model's allreduce take the measured time. (An allgather's ring, tried
-    // first, runs 8 peers on 2 cores in lock-step and gave 3.3 GB/s where
-    // the allreduce's pairwise exchanges reached 5.7.)
-    const std::size_t bytes = std::max<std::size_t>(4, M / 4 * 4);
-    const double took =
-        time_operation(sub, Operation::allreduce, bytes, slow ? Timing{1, 3, 0} : Timing{3, 3, 1}, buf);
-    const model::Request probe{Operation::allreduce, bytes, k, 128};
-    const std::optional<double> aggregate = aggregate_for(base, kind, probe, took);
-    if (aggregate) c.aggregate_at_peers[k] = *aggregate;
-    else c.aggregate_at_peers.erase(k);
-    progress(sub, std::string(to_string(kind)) + ": aggregate bandwidth with " + std::to_string(k) + " peers " +
-                      (aggregate ? std::to_string(*aggregate / 1e6) + " MB/s" : std::string("not used by the model")) +
-                      " (allreduce of " + std::to_string(bytes) + " B: " + std::to_string(took * 1e3) + " ms)");
+    // The shared limit: allreduces of M bytes (a model's gradients, the
+    // large collective jobs run most) and of M/8, in which every peer moves
+    // its data at once (direct: k streams in each exchange; stores: k
+    // writers, then k readers of the server). At each size the aggregate is
+    // the value that makes the model's allreduce take the measured time.
+    // Two sizes, because the limit itself depends on the working set: with
+    // 8 peers on this host a 16 MiB allreduce meets page faults inside Redis
+    // and leaves the caches on direct, and a model fitted to it alone
+    // predicted 1 MiB allreduces at 2x their time. (An allgather's ring,
+    // tried first, runs 8 peers on 2 cores in lock-step and gave 3.3 GB/s
+    // where the allreduce's pairwise exchanges reached 5.7.)
+    c.aggregate_at_peers.erase(k);
+    for (std::size_t size : {M / 8, M}) {
+        const std::size_t bytes = std::max<std::size_t>(4, size / 4 * 4);
+        const double took =
+            time_operation(sub, Operation::allreduce, bytes, slow ? Timing{1, 3, 1} : Timing{3, 3, 3}, buf);
+        const model::Request probe{Operation::allreduce, bytes, k, 128};
+        const std::optional<double> aggregate = aggregate_for(base, kind, probe, took);
+        if (aggregate) c.aggregate_at_peers[k][bytes] = *aggregate;
+        progress(sub, std::string(to_string(kind)) + ": aggregate bandwidth with " + std::to_string(k) + " peers " +
+                          (aggregate ? std::to_string(*aggregate / 1e6) + " MB/s" : std::string("not used by the model")) +
+                          " (allreduce of " + std::to_string(bytes) + " B: " + std::to_string(took * 1e3) + " ms)");
+    }
     sub.pin(std::nullopt);
 }
 
