@@ -5,13 +5,20 @@
 # "Validation"). Needs a build with fmirun and fmi-calibrate, and the
 # packages of scripts/install-deps.sh build s3.
 #
-# Usage: scripts/validate-model.sh [BUILD_DIR] [OUT_DIR]
+# Usage: scripts/validate-model.sh [BUILD_DIR] [OUT_DIR] [RUNS]
+#
+# RUNS (default 3): the calibration and each verification run RUNS times, in
+# jobs of their own; the model is the element-wise median of the
+# calibrations, and each case's measured time the median of its runs
+# (scripts/model-runs.py): on shared cores a job's figures move from one job
+# to the next, by up to 1.8x for an 8-byte send.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
 out=$(mkdir -p "${2:-$build/model-validation}" && cd "${2:-$build/model-validation}" && pwd)
 fmirun=$build/tools/fmirun/fmirun
 calibrate=$build/tools/fmi-calibrate/fmi-calibrate
+runs=${3:-3}
 
 rm -rf "$out/rgw"
 "$src/scripts/s3/start-rgw.sh" "$out/rgw" --owner-pid $$ > "$out/rgw.log"
@@ -35,11 +42,24 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # peers of a larger job disturb the smaller communicators' figures), merged
 # into one model; then verified at each size. Peers are bound to cores
 # round-robin, so every job places them alike (docs/model.md, "Validation").
-"$fmirun" -n 2 --bind-cores --timeout 900 -- "$calibrate" --out "$out/model.json"
-for np in 4 8; do
-  "$fmirun" -n $np --bind-cores --timeout 900 -- "$calibrate" --merge "$out/model.json" --out "$out/model.json"
+for r in $(seq "$runs"); do
+  "$fmirun" -n 2 --bind-cores --timeout 900 -- "$calibrate" --out "$out/model-run$r.json"
+  for np in 4 8; do
+    "$fmirun" -n $np --bind-cores --timeout 900 -- "$calibrate" --merge "$out/model-run$r.json" --out "$out/model-run$r.json"
+  done
+  echo "calibration $r of $runs: $out/model-run$r.json"
+done
+python3 "$src/scripts/model-runs.py" model "$out/model.json" "$out"/model-run*.json
+# The verifications of a peer count are spread over time, between the others'.
+for r in $(seq "$runs"); do
+  for np in 2 4 8; do
+    FMI_MODEL=$out/model.json "$fmirun" -n $np --bind-cores --timeout 900 -- "$calibrate" --verify \
+      | sed 's/^\[0\] //' > "$out/verify$np-run$r.md"
+  done
+  echo "verification $r of $runs (load $(cut -d' ' -f1 /proc/loadavg))"
 done
 for np in 2 4 8; do
-  FMI_MODEL=$out/model.json "$fmirun" -n $np --bind-cores --timeout 900 -- "$calibrate" --verify | sed 's/^\[0\] //' > "$out/verify$np.md"
-  echo "verify at $np peers: $out/verify$np.md (load $(cut -d' ' -f1 /proc/loadavg))"
+  python3 "$src/scripts/model-runs.py" verify "$out/verify$np.md" "$out"/verify$np-run*.md
 done
+echo "model: $out/model.json; predicted against measured: $out/verify2.md, verify4.md, verify8.md"
+python3 "$src/scripts/model-runs.py" score "$out"/verify2.md "$out"/verify4.md "$out"/verify8.md
