@@ -42,7 +42,7 @@ struct ChannelParams {
     std::map<std::size_t, double> bandwidth_at_bytes;
     /// Aggregate bandwidth measured in jobs of k peers, by the bytes per
     /// peer of the operation (fmi-calibrate: the values that make the
-    /// model's allreduces of 2 MiB and 16 MiB of k peers take the measured
+    /// model's allreduces of 512 KiB, 2 MiB and 16 MiB of k peers take the measured
     /// times; in the JSON {"<k>": {"<bytes>": value}}, or {"<k>": value} for
     /// a value at every size, kept under bytes 0). Jobs smaller than the
     /// first count have no shared limit; between counts interpolated in

@@ -10,9 +10,9 @@
 //  - k = 2: latency_s, the same at 2 peers; bandwidth_at_bytes,
 //    from round trips of 64 KiB, 1 MiB and --bandwidth-bytes:
 //    bytes / (half round trip - latency); bandwidth_Bps, the largest size's;
-//  - every k: aggregate_at_peers[k], from allreduces of --bandwidth-bytes
-//    and an eighth of it (every peer moving its data at once): at each
-//    size the shared limit for which the model predicts the measured time;
+//  - every k: aggregate_at_peers[k], from allreduces of --bandwidth-bytes,
+//    an eighth and a 32nd of it (every peer moving its data at once): at
+//    each size the shared limit for which the model predicts the measured time;
 //  - at k = 2 (first, as the allreduce's prediction uses it), the reduction
 //    speed: a float sum over touched memory, both peers at once.
 // The result keeps the configuration's own model section (prices, pins) and
@@ -95,6 +95,17 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
     sub.pin(kind);
     const int k = sub.num_peers();
     const bool slow = kind == ChannelKind::s3;
+    const std::size_t M = o.bandwidth_bytes;
+    if (k == 2) {
+        // Servers are measured warm, as a long-running one serves a job: two
+        // untimed round trips of the largest size first. A freshly started
+        // Ceph RGW moved 1 MiB objects at half the speed it reached after a
+        // few 16 MiB ones (1 MiB send: 29 ms before, 20 ms after). First of
+        // all: placed right before the bandwidth series, it left Redis's
+        // and direct's 64 KiB round trips 1.3-1.6x slower than --verify
+        // measured them later.
+        ping_pong(sub, 0, 1, M, 1, buf);
+    }
     const int reps = slow ? std::max(3, o.latency_reps / 4) : o.latency_reps;
     const Timing small{reps, 3, reps};  // after an untimed batch of as many (see Timing)
     c.latency_at_peers[k] =
@@ -106,15 +117,9 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
     c.message_latency_at_peers[k] = time_operation(sub, Operation::send, 8, small, buf);
     progress(sub, std::string(to_string(kind)) + ": message with " + std::to_string(k) + " peers " +
                       std::to_string(c.message_latency_at_peers[k] * 1e6) + " us");
-    const std::size_t M = o.bandwidth_bytes;
     if (k == 2) {
         c.latency_s = c.message_latency_at_peers[k];
         c.bandwidth_at_bytes.clear();
-        // Servers are measured warm, as a long-running one serves a job: two
-        // untimed round trips of the largest size first. A freshly started
-        // Ceph RGW moved 1 MiB objects at half the speed it reached after a
-        // few 16 MiB ones (1 MiB send: 29 ms before, 20 ms after).
-        ping_pong(sub, 0, 1, M, 1, buf);
         for (std::size_t bytes : {std::size_t{64} << 10, std::size_t{1} << 20, M}) {
             if (bytes > M) continue;
             // 21 round trips: on shared cores a burst of other work can slow
@@ -137,18 +142,20 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
                           " us, bandwidth " + std::to_string(c.bandwidth_Bps / 1e6) + " MB/s");
     }
     // The shared limit: allreduces of M bytes (a model's gradients, the
-    // large collective jobs run most) and of M/8, in which every peer moves
-    // its data at once (direct: k streams in each exchange; stores: k
+    // large collective jobs run most), M/8 and M/32, in which every peer
+    // moves its data at once (direct: k streams in each exchange; stores: k
     // writers, then k readers of the server). At each size the aggregate is
     // the value that makes the model's allreduce take the measured time.
-    // Two sizes, because the limit itself depends on the working set: with
-    // 8 peers on this host a 16 MiB allreduce meets page faults inside Redis
-    // and leaves the caches on direct, and a model fitted to it alone
-    // predicted 1 MiB allreduces at 2x their time. (An allgather's ring,
-    // tried first, runs 8 peers on 2 cores in lock-step and gave 3.3 GB/s
-    // where the allreduce's pairwise exchanges reached 5.7.)
+    // Several sizes, because the limit itself depends on the working set:
+    // with 8 peers on this host a 16 MiB allreduce meets page faults inside
+    // Redis and leaves the caches on direct, and a model fitted to it alone
+    // predicted 1 MiB allreduces at 2x their time; fitted at 2 and 16 MiB,
+    // direct's 1 MiB allreduces at 4 peers still came out 1.6x slow (2 MiB
+    // took as long per byte as 16 MiB, 1 MiB 35% less). (An allgather's
+    // ring, tried first, runs 8 peers on 2 cores in lock-step and gave
+    // 3.3 GB/s where the allreduce's pairwise exchanges reached 5.7.)
     c.aggregate_at_peers.erase(k);
-    for (std::size_t size : {M / 8, M}) {
+    for (std::size_t size : {M / 32, M / 8, M}) {
         const std::size_t bytes = std::max<std::size_t>(4, size / 4 * 4);
         const double took =
             time_operation(sub, Operation::allreduce, bytes, slow ? Timing{1, 3, 1} : Timing{3, 3, 3}, buf);
