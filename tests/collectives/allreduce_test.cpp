@@ -85,7 +85,7 @@ TEST_P(AllreduceDeterminismTest, FloatingPointSumsAreBitwiseDeterministic) {
                 expect_all_succeed(size, h, [&](TestPeer& peer) {
                     auto in = inputs(peer.rank());
                     std::vector<double> out(count);
-                    peer.backend().allreduce(bytes_of(in), writable_of(out), make_reduce<double>(Op::sum),
+                    peer.backend().allreduce(bytes_of(in), writable(out), make_reduce<double>(Op::sum),
                                              peer.next(OpKind::allreduce));
                     results[static_cast<std::size_t>(peer.rank())] = out;
                 });

@@ -61,7 +61,7 @@ TEST_P(SendRecvTest, MessagesArriveWholeAndInOrderPerPair) {
             for (std::size_t k = 0; k < 3; ++k) {
                 auto expected = message(src, peer.rank(), k);
                 std::vector<std::int32_t> got(expected.size());
-                peer.backend().recv(writable_of(got), src, peer.next_recv(src));
+                peer.backend().recv(writable(got), src, peer.next_recv(src));
                 if (got != expected) mismatches[static_cast<std::size_t>(peer.rank())]++;
             }
         }

@@ -25,7 +25,7 @@ void check_bcast(int size, int root, std::size_t count, const std::string& optio
         std::vector<std::uint32_t> data(count, 0xdeadbeef);
         if (peer.rank() == root)
             for (std::size_t i = 0; i < count; ++i) data[i] = pattern(root, i);
-        peer.backend().bcast(writable_of(data), root, peer.next(OpKind::bcast));
+        peer.backend().bcast(writable(data), root, peer.next(OpKind::bcast));
         results[static_cast<std::size_t>(peer.rank())] = data;
     });
     std::vector<std::uint32_t> expected(count);

@@ -39,7 +39,7 @@ std::uint64_t allreduce_bytes(int size, AllreduceAlgorithm algorithm) {
     options.allreduce = algorithm;
     return bytes_and_messages(size, options, [](TestPeer& peer) {
                std::vector<std::int64_t> in(kCount, 1), out(kCount);
-               peer.backend().allreduce(bytes_of(in), writable_of(out), make_reduce<std::int64_t>(Op::sum),
+               peer.backend().allreduce(bytes_of(in), writable(out), make_reduce<std::int64_t>(Op::sum),
                                         peer.next(OpKind::allreduce));
            }).first;
 }
@@ -64,19 +64,19 @@ TEST_P(CostTest, TreesChainsAndRingsMoveTheDocumentedBytes) {
     binomial.bcast = detail::p2p::BcastAlgorithm::binomial;
     EXPECT_EQ(bytes_and_messages(p, binomial, [p](TestPeer& peer) {
                   std::vector<std::int64_t> d(kCount);
-                  peer.backend().bcast(writable_of(d), p / 2, peer.next(OpKind::bcast));
+                  peer.backend().bcast(writable(d), p / 2, peer.next(OpKind::bcast));
               }).first,
               std::uint64_t(p - 1) * kBytes);
     for (const auto* fn : {&sum, &minus}) {  // binomial tree and ordered fold: (P - 1) n each
         EXPECT_EQ(bytes_and_messages(p, P2POptions{}, [fn, p](TestPeer& peer) {
                       std::vector<std::int64_t> in(kCount, 1), out(kCount);
-                      peer.backend().reduce(bytes_of(in), writable_of(out), p - 1, *fn, peer.next(OpKind::reduce));
+                      peer.backend().reduce(bytes_of(in), writable(out), p - 1, *fn, peer.next(OpKind::reduce));
                   }).first,
                   std::uint64_t(p - 1) * kBytes);
     }
     EXPECT_EQ(bytes_and_messages(p, P2POptions{}, [p](TestPeer& peer) {
                   std::vector<std::int64_t> in(kCount), out(kCount * static_cast<std::size_t>(p));
-                  peer.backend().allgather(bytes_of(in), writable_of(out), peer.next(OpKind::allgather));
+                  peer.backend().allgather(bytes_of(in), writable(out), peer.next(OpKind::allgather));
               }).first,
               std::uint64_t(p) * (p - 1) * kBytes);
     // Recursive-doubling scan: n sum_k (P - 2^k); linear chain: (P - 1) n.
@@ -84,12 +84,12 @@ TEST_P(CostTest, TreesChainsAndRingsMoveTheDocumentedBytes) {
     for (int d = 1; d < p; d <<= 1) scan_rd += std::uint64_t(p - d) * kBytes;
     EXPECT_EQ(bytes_and_messages(p, P2POptions{}, [&](TestPeer& peer) {
                   std::vector<std::int64_t> in(kCount, 1), out(kCount);
-                  peer.backend().scan(bytes_of(in), writable_of(out), sum, peer.next(OpKind::scan));
+                  peer.backend().scan(bytes_of(in), writable(out), sum, peer.next(OpKind::scan));
               }).first,
               scan_rd);
     EXPECT_EQ(bytes_and_messages(p, P2POptions{}, [&](TestPeer& peer) {
                   std::vector<std::int64_t> in(kCount, 1), out(kCount);
-                  peer.backend().scan(bytes_of(in), writable_of(out), minus, peer.next(OpKind::scan));
+                  peer.backend().scan(bytes_of(in), writable(out), minus, peer.next(OpKind::scan));
               }).first,
               std::uint64_t(p - 1) * kBytes);
     // Binomial gather and scatter: every non-root's subtree passes its
@@ -101,19 +101,19 @@ TEST_P(CostTest, TreesChainsAndRingsMoveTheDocumentedBytes) {
         if (r != root) subtree_blocks += std::uint64_t(detail::p2p::BinomialTree(r, root, p).count());
     EXPECT_EQ(bytes_and_messages(p, P2POptions{}, [p, root](TestPeer& peer) {
                   std::vector<std::int64_t> in(kCount), out(peer.rank() == root ? kCount * static_cast<std::size_t>(p) : 0);
-                  peer.backend().gather(bytes_of(in), writable_of(out), root, peer.next(OpKind::gather));
+                  peer.backend().gather(bytes_of(in), writable(out), root, peer.next(OpKind::gather));
               }).first,
               subtree_blocks * kBytes);
     EXPECT_EQ(bytes_and_messages(p, P2POptions{}, [p, root](TestPeer& peer) {
                   std::vector<std::int64_t> in(peer.rank() == root ? kCount * static_cast<std::size_t>(p) : 0), out(kCount);
-                  peer.backend().scatter(bytes_of(in), writable_of(out), root, peer.next(OpKind::scatter));
+                  peer.backend().scatter(bytes_of(in), writable(out), root, peer.next(OpKind::scatter));
               }).first,
               subtree_blocks * kBytes);
     P2POptions van_de_geijn;
     van_de_geijn.bcast = detail::p2p::BcastAlgorithm::scatter_allgather;
     EXPECT_EQ(bytes_and_messages(p, van_de_geijn, [root](TestPeer& peer) {
                   std::vector<std::int64_t> d(kCount);
-                  peer.backend().bcast(writable_of(d), root, peer.next(OpKind::bcast));
+                  peer.backend().bcast(writable(d), root, peer.next(OpKind::bcast));
               }).first,
               subtree_blocks * kBytes / std::uint64_t(p) + std::uint64_t(p - 1) * kBytes);
     // Dissemination barrier: ceil(log2 P) empty messages per peer.

@@ -81,14 +81,14 @@ TEST_P(DirectCollectivesTest, EveryCollectiveGivesTheExpectedResult) {
                            auto& b = peer.backend();
                            // bcast
                            std::vector<std::int64_t> data(count, r == root ? 7 : 0);
-                           b.bcast(writable_of(data), root, peer.next(OpKind::bcast));
+                           b.bcast(writable(data), root, peer.next(OpKind::bcast));
                            EXPECT_EQ(data, std::vector<std::int64_t>(count, 7));
                            b.barrier(peer.next(OpKind::barrier));
                            // reduce: reorderable (tree) and not (ordered fold), root != 0
                            for (const auto* c : {&sum, &minus}) {
                                auto in = inputs_of(*c, r, count);
                                std::vector<std::int64_t> out(r == root ? count : 0);
-                               b.reduce(bytes_of(in), writable_of(out), root, c->fn, peer.next(OpKind::reduce));
+                               b.reduce(bytes_of(in), writable(out), root, c->fn, peer.next(OpKind::reduce));
                                if (r == root) {
                                    EXPECT_EQ(out, expected_of(*c, size - 1, count)) << c->name;
                                }
@@ -97,17 +97,17 @@ TEST_P(DirectCollectivesTest, EveryCollectiveGivesTheExpectedResult) {
                            {
                                auto in = inputs_of(sum, r, count);
                                std::vector<std::int64_t> out(count);
-                               b.allreduce(bytes_of(in), writable_of(out), sum.fn, peer.next(OpKind::allreduce));
+                               b.allreduce(bytes_of(in), writable(out), sum.fn, peer.next(OpKind::allreduce));
                                EXPECT_EQ(out, expected_of(sum, size - 1, count));
                                auto m = inputs_of(matrix, r, count / 4);
-                               b.allreduce(bytes_of(m), writable_of(m), matrix.fn, peer.next(OpKind::allreduce));
+                               b.allreduce(bytes_of(m), writable(m), matrix.fn, peer.next(OpKind::allreduce));
                                EXPECT_EQ(m, expected_of(matrix, size - 1, count / 4));
                            }
                            // scan: recursive doubling (associative) and chain (not)
                            for (const auto* c : {&sum, &minus}) {
                                auto in = inputs_of(*c, r, count);
                                std::vector<std::int64_t> out(count);
-                               b.scan(bytes_of(in), writable_of(out), c->fn, peer.next(OpKind::scan));
+                               b.scan(bytes_of(in), writable(out), c->fn, peer.next(OpKind::scan));
                                EXPECT_EQ(out, expected_of(*c, r, count)) << c->name;
                            }
                            // gather, scatter, allgather
@@ -115,15 +115,15 @@ TEST_P(DirectCollectivesTest, EveryCollectiveGivesTheExpectedResult) {
                            std::vector<std::int64_t> expected_all;
                            for (int q = 0; q < size; ++q) expected_all.insert(expected_all.end(), count, q + 1);
                            std::vector<std::int64_t> gathered(r == root ? all.size() : 0);
-                           b.gather(bytes_of(mine), writable_of(gathered), root, peer.next(OpKind::gather));
+                           b.gather(bytes_of(mine), writable(gathered), root, peer.next(OpKind::gather));
                            if (r == root) {
                                EXPECT_EQ(gathered, expected_all);
                            }
                            std::vector<std::int64_t> dealt(count);
                            std::vector<std::int64_t> source = r == root ? expected_all : std::vector<std::int64_t>{};
-                           b.scatter(bytes_of(source), writable_of(dealt), root, peer.next(OpKind::scatter));
+                           b.scatter(bytes_of(source), writable(dealt), root, peer.next(OpKind::scatter));
                            EXPECT_EQ(dealt, mine);
-                           b.allgather(bytes_of(mine), writable_of(all), peer.next(OpKind::allgather));
+                           b.allgather(bytes_of(mine), writable(all), peer.next(OpKind::allgather));
                            EXPECT_EQ(all, expected_all);
                        });
         }
@@ -145,7 +145,7 @@ TEST_F(DirectFixture, EveryAllreduceAlgorithmOverSockets) {
             run_direct(size, std::string("allreduce-") + detail::p2p::to_string(a) + std::to_string(size), options,
                        [&](TestPeer& peer) {
                            auto in = inputs_of(sum, peer.rank(), count);
-                           peer.backend().allreduce(bytes_of(in), writable_of(in), sum.fn,
+                           peer.backend().allreduce(bytes_of(in), writable(in), sum.fn,
                                                     peer.next(OpKind::allreduce));
                            EXPECT_EQ(in, expected_of(sum, size - 1, count));
                        });

@@ -31,12 +31,12 @@ ElementwiseOutcome<T> run_elementwise(int size, const HarnessOptions& h, const R
         std::vector<T> in = inputs_of(c, peer.rank(), count);
         const std::vector<T> original = in;
         if (in_place) {
-            call(peer, bytes_of(in), writable_of(in));
+            call(peer, bytes_of(in), writable(in));
             outcome.results[r] = in;
             outcome.input_intact[r] = 1;
         } else {
             std::vector<T> out(count);
-            call(peer, bytes_of(in), writable_of(out));
+            call(peer, bytes_of(in), writable(out));
             outcome.results[r] = out;
             outcome.input_intact[r] = in == original;
         }

@@ -50,12 +50,12 @@ TEST(Errors, DifferentCollectivesGiveAMismatchErrorAndNobodyHangs) {
         RankOutcomes o = run_ranks(size, with_timeout(std::chrono::seconds(20)), [&](TestPeer& peer) {
             std::vector<std::int64_t> data(4, peer.rank());
             if (peer.rank() == 0) {
-                peer.backend().bcast(writable_of(data), 0, peer.next(OpKind::bcast));
+                peer.backend().bcast(writable(data), 0, peer.next(OpKind::bcast));
                 // The next collective meets the partners' leftover messages or aborted channels.
                 peer.backend().barrier(peer.next(OpKind::barrier));
             } else {
                 std::vector<std::int64_t> out(4);
-                peer.backend().allreduce(bytes_of(data), writable_of(out), make_reduce<std::int64_t>(Op::sum),
+                peer.backend().allreduce(bytes_of(data), writable(out), make_reduce<std::int64_t>(Op::sum),
                                          peer.next(OpKind::allreduce));
             }
         });
@@ -71,7 +71,7 @@ TEST(Errors, DifferentSizesGiveASizeMismatchError) {
         SCOPED_TRACE("P" + std::to_string(size));
         RankOutcomes o = run_ranks(size, with_timeout(std::chrono::seconds(20)), [&](TestPeer& peer) {
             std::vector<std::int64_t> in(peer.rank() == 1 ? 5 : 4, 1), out(in.size());
-            peer.backend().allreduce(bytes_of(in), writable_of(out), make_reduce<std::int64_t>(Op::sum),
+            peer.backend().allreduce(bytes_of(in), writable(out), make_reduce<std::int64_t>(Op::sum),
                                      peer.next(OpKind::allreduce));
         });
         EXPECT_GE(count_errors_of_type(o, is_error<SizeMismatchError>), 1) << o.first_failure();
@@ -89,7 +89,7 @@ TEST(Errors, SizesThatDifferByWholeSegmentsAreStillCaught) {
         h.p2p.bcast = algorithm;
         RankOutcomes o = run_ranks(3, h, [&](TestPeer& peer) {
             std::vector<std::byte> data(peer.rank() == 0 ? 384 : 192);
-            peer.backend().bcast(writable_of(data), 0, peer.next(OpKind::bcast));
+            peer.backend().bcast(writable(data), 0, peer.next(OpKind::bcast));
         });
         EXPECT_TRUE(o.errors[1] && o.errors[2]) << "a receiver accepted a shorter message";
         EXPECT_GE(count_errors_of_type(o, is_error<SizeMismatchError>), 1) << o.first_failure();
@@ -101,7 +101,7 @@ TEST(Errors, SizesThatDifferByWholeSegmentsAreStillCaught) {
     h.p2p.allreduce = detail::p2p::AllreduceAlgorithm::ring;
     RankOutcomes o = run_ranks(2, h, [&](TestPeer& peer) {
         std::vector<std::int64_t> in(peer.rank() == 0 ? 32 : 16, 1), out(in.size());
-        peer.backend().allreduce(bytes_of(in), writable_of(out), make_reduce<std::int64_t>(Op::sum),
+        peer.backend().allreduce(bytes_of(in), writable(out), make_reduce<std::int64_t>(Op::sum),
                                  peer.next(OpKind::allreduce));
     });
     EXPECT_TRUE(o.errors[0] && o.errors[1]) << "a peer returned a result of mismatched sizes";
@@ -114,7 +114,7 @@ TEST(Errors, AMissingPartnerTimesOutWithinTheDeadline) {
     RankOutcomes o = run_ranks(3, with_timeout(timeout), [&](TestPeer& peer) {
         if (peer.rank() == 2) return;  // never joins the collective
         std::vector<double> in(3, 1.0), out(3);
-        peer.backend().allreduce(bytes_of(in), writable_of(out), make_reduce<double>(Op::sum),
+        peer.backend().allreduce(bytes_of(in), writable(out), make_reduce<double>(Op::sum),
                                  peer.next(OpKind::allreduce));
     });
     auto elapsed = Clock::now() - start;
@@ -128,24 +128,24 @@ TEST(Errors, LocalMisuseIsAUsageErrorAndSendsNothing) {
     RankOutcomes o = run_ranks(2, HarnessOptions{}, [&](TestPeer& peer) {
         auto sum = make_reduce<std::int32_t>(Op::sum);
         std::vector<std::int32_t> v(8, 1);
-        EXPECT_THROW(peer.backend().bcast(writable_of(v), 2, peer.next(OpKind::bcast)), UsageError);
-        EXPECT_THROW(peer.backend().reduce(bytes_of(v), writable_of(v), -1, sum, peer.next(OpKind::reduce)),
+        EXPECT_THROW(peer.backend().bcast(writable(v), 2, peer.next(OpKind::bcast)), UsageError);
+        EXPECT_THROW(peer.backend().reduce(bytes_of(v), writable(v), -1, sum, peer.next(OpKind::reduce)),
                      UsageError);
         // Output overlapping the input without being the same buffer.
-        EXPECT_THROW(peer.backend().allreduce(bytes_of(v).first(16), writable_of(v).subspan(4, 16), sum,
+        EXPECT_THROW(peer.backend().allreduce(bytes_of(v).first(16), writable(v).subspan(4, 16), sum,
                                               peer.next(OpKind::allreduce)),
                      UsageError);
         // A byte count that is not a whole number of elements.
-        EXPECT_THROW(peer.backend().allreduce(bytes_of(v).first(6), writable_of(v).subspan(8, 6), sum,
+        EXPECT_THROW(peer.backend().allreduce(bytes_of(v).first(6), writable(v).subspan(8, 6), sum,
                                               peer.next(OpKind::allreduce)),
                      UsageError);
         EXPECT_THROW(peer.backend().send(bytes_of(v), peer.rank(), peer.next_send(peer.rank())), UsageError);
         std::vector<std::int32_t> gathered(3);
-        EXPECT_THROW(peer.backend().gather(bytes_of(v), writable_of(gathered), peer.rank(), peer.next(OpKind::gather)),
+        EXPECT_THROW(peer.backend().gather(bytes_of(v), writable(gathered), peer.rank(), peer.next(OpKind::gather)),
                      UsageError);
         // Nothing was sent: the channel is still usable for a real collective.
         std::vector<std::int32_t> out(8);
-        peer.backend().allreduce(bytes_of(v), writable_of(out), sum, peer.next(OpKind::allreduce));
+        peer.backend().allreduce(bytes_of(v), writable(out), sum, peer.next(OpKind::allreduce));
         EXPECT_EQ(out, std::vector<std::int32_t>(8, 2));
     });
     EXPECT_TRUE(o.first_failure().empty()) << o.first_failure();

@@ -46,7 +46,7 @@ void check_gather(int size, int root, std::size_t count, const std::string& opti
             send = bytes_of(out).subspan(count * sizeof(std::uint64_t) * static_cast<std::size_t>(root),
                                          count * sizeof(std::uint64_t));
         }
-        peer.backend().gather(send, writable_of(out), root, peer.next(OpKind::gather));
+        peer.backend().gather(send, writable(out), root, peer.next(OpKind::gather));
         if (is_root) result = out;
         input_intact[static_cast<std::size_t>(peer.rank())] = in == block_of(peer.rank(), count);
     });
@@ -65,9 +65,9 @@ void check_scatter(int size, int root, std::size_t count, const std::string& opt
         const bool is_root = peer.rank() == root;
         std::vector<std::uint64_t> in = is_root ? all_blocks(size, count) : std::vector<std::uint64_t>{};
         std::vector<std::uint64_t> out(count, 0xdead);
-        MutableBytes receive = writable_of(out);
+        MutableBytes receive = writable(out);
         if (in_place && is_root)  // the root keeps its block where it is
-            receive = writable_of(in).subspan(count * sizeof(std::uint64_t) * static_cast<std::size_t>(root),
+            receive = writable(in).subspan(count * sizeof(std::uint64_t) * static_cast<std::size_t>(root),
                                               count * sizeof(std::uint64_t));
         peer.backend().scatter(bytes_of(in), receive, root, peer.next(OpKind::scatter));
         if (in_place && is_root) out.assign(in.begin() + static_cast<std::ptrdiff_t>(count) * root,
@@ -95,7 +95,7 @@ void check_allgather(int size, std::size_t count, const std::string& options_nam
             std::copy(in.begin(), in.end(), out.begin() + static_cast<std::ptrdiff_t>(count * r));
             send = bytes_of(out).subspan(count * sizeof(std::uint64_t) * r, count * sizeof(std::uint64_t));
         }
-        peer.backend().allgather(send, writable_of(out), peer.next(OpKind::allgather));
+        peer.backend().allgather(send, writable(out), peer.next(OpKind::allgather));
         results[r] = out;
         input_intact[r] = in == block_of(peer.rank(), count);
     });

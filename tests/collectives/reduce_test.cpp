@@ -21,12 +21,12 @@ void check_reduce(int size, int root, const ReductionCase<T>& c, std::size_t cou
         const std::vector<T> original = in;
         const bool is_root = peer.rank() == root;
         if (in_place && is_root) {
-            peer.backend().reduce(bytes_of(in), writable_of(in), root, c.fn, peer.next(OpKind::reduce));
+            peer.backend().reduce(bytes_of(in), writable(in), root, c.fn, peer.next(OpKind::reduce));
             result = in;
             input_intact[static_cast<std::size_t>(peer.rank())] = 1;
         } else {
             std::vector<T> out(is_root ? count : 0);  // non-roots pass no output, as the communicator does
-            peer.backend().reduce(bytes_of(in), writable_of(out), root, c.fn, peer.next(OpKind::reduce));
+            peer.backend().reduce(bytes_of(in), writable(out), root, c.fn, peer.next(OpKind::reduce));
             if (is_root) result = out;
             input_intact[static_cast<std::size_t>(peer.rank())] = in == original;
         }

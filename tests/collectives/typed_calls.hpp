@@ -2,20 +2,12 @@
 #pragma once
 
 #include "rank_harness.hpp"
+#include "byte_views.hpp"
 
 #include <span>
 #include <vector>
 
 namespace fmi::test {
-
-template <class T>
-ConstBytes bytes_of(const std::vector<T>& v) {
-    return std::as_bytes(std::span(v));
-}
-template <class T>
-MutableBytes writable_of(std::vector<T>& v) {
-    return std::as_writable_bytes(std::span(v));
-}
 
 /// "P4 root 3 sum count 1001 small_segments in-place" style trace text.
 inline std::string case_text(int size, int root, const std::string& op, std::size_t count, const std::string& options,

@@ -5,6 +5,7 @@
 // a*16+b "digit concatenation": neither). Expected values are closed forms.
 // After each job SCAN must find no key of the communicator.
 #include "redis_harness.hpp"
+#include "byte_views.hpp"
 
 #include <fmi/ops.hpp>
 
@@ -211,14 +212,6 @@ INSTANTIATE_TEST_SUITE_P(WorldSizes, RedisMatrix, ::testing::Range(1, 10),
 // user's pin): each of the two algorithms of allgather, allreduce and scan,
 // below and beyond the inline limit (100 B here), for every function; the
 // exchange then carries each message inline whatever its size.
-template <class T>
-ConstBytes bytes_of(const std::vector<T>& v) {
-    return std::as_bytes(std::span(v));
-}
-template <class T>
-MutableBytes writable(std::vector<T>& v) {
-    return std::as_writable_bytes(std::span(v));
-}
 
 void pinned_collectives(Peer& p, const Reductions& fns, std::size_t count, bool exchange) {
     const int n = p.size(), me = p.rank();

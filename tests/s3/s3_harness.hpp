@@ -3,6 +3,7 @@
 #pragma once
 
 #include "channels/s3/s3_backend.hpp"
+#include "byte_views.hpp"
 #include "rgw_fixture.hpp"
 
 #include <chrono>
@@ -98,15 +99,6 @@ inline JobResult run_job(int n, const std::string& comm, const S3Options& option
     }
     for (auto& t : threads) t.join();
     return result;
-}
-
-template <class T>
-ConstBytes bytes_of(const std::vector<T>& v) {
-    return std::as_bytes(std::span(v));
-}
-template <class T>
-MutableBytes writable(std::vector<T>& v) {
-    return std::as_writable_bytes(std::span(v));
 }
 
 }  // namespace fmi::test
