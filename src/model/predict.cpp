@@ -24,25 +24,34 @@
 namespace fmi::model {
 
 namespace {
-/// A table by peer count, interpolated in log2(peers), flat beyond its ends.
-double by_peers(const std::map<int, double>& table, int peers) {
-    auto above = table.lower_bound(peers);
-    if (above == table.end()) return std::prev(above)->second;
-    if (above->first == peers || above == table.begin()) return above->second;
+/// A table's value at x: between two keys interpolated in log2 of the key,
+/// flat beyond its ends (calibration measures at powers of two, of peers
+/// and of bytes). `value` reads an entry: a number, or a nested table.
+template <class Key, class Entry, class Value>
+double by_log2(const std::map<Key, Entry>& table, double x, const Value& value) {
+    auto above = table.lower_bound(static_cast<Key>(std::ceil(x)));
+    if (above == table.end()) return value(std::prev(above)->second);
+    if (above == table.begin() || static_cast<double>(above->first) == x) return value(above->second);
     auto below = std::prev(above);
-    double x0 = std::log2(below->first), x1 = std::log2(above->first), x = std::log2(peers);
-    return below->second + (above->second - below->second) * (x - x0) / (x1 - x0);
+    const double x0 = std::log2(static_cast<double>(below->first)), x1 = std::log2(static_cast<double>(above->first));
+    const double y0 = value(below->second), y1 = value(above->second);
+    return y0 + (y1 - y0) * (std::log2(x) - x0) / (x1 - x0);
+}
+
+template <class Key>
+double by_log2(const std::map<Key, double>& table, double x) {
+    return by_log2(table, x, [](double v) { return v; });
 }
 }  // namespace
 
 double ChannelParams::latency(int peers) const {
     // Contention grows with the number of active peers, and calibration
     // measures powers of two: interpolate in log2(peers).
-    return latency_at_peers.empty() ? latency_s : by_peers(latency_at_peers, peers);
+    return latency_at_peers.empty() ? latency_s : by_log2(latency_at_peers, peers);
 }
 
 double ChannelParams::message_latency(int peers) const {
-    return message_latency_at_peers.empty() ? latency_s : by_peers(message_latency_at_peers, peers);
+    return message_latency_at_peers.empty() ? latency_s : by_log2(message_latency_at_peers, peers);
 }
 
 namespace {
@@ -61,37 +70,20 @@ double by_bytes(const ChannelParams& c, const std::map<std::size_t, double>& tab
     if (first->first == 0) return first->second * cache_gain(c, bytes, c.bandwidth_Bps);
     if (bytes <= static_cast<double>(first->first))
         return first->second * cache_gain(c, bytes, c.bandwidth(static_cast<double>(first->first)));
-    auto above = table.lower_bound(static_cast<std::size_t>(std::ceil(bytes)));
-    if (above == table.end()) return std::prev(above)->second;
-    auto below = std::prev(above);
-    const double x0 = std::log2(static_cast<double>(below->first)), x1 = std::log2(static_cast<double>(above->first));
-    return below->second + (above->second - below->second) * (std::log2(bytes) - x0) / (x1 - x0);
+    return by_log2(table, bytes);
 }
 }  // namespace
 
 double ChannelParams::aggregate(int peers, double bytes) const {
     if (aggregate_at_peers.empty()) return aggregate_bandwidth_Bps * cache_gain(*this, bytes, bandwidth_Bps);
     if (peers < aggregate_at_peers.begin()->first) return 0.0;  // smaller jobs: no shared limit measured
-    // Between measured job sizes, interpolated in log2(peers); flat beyond.
-    auto above = aggregate_at_peers.lower_bound(peers);
-    if (above == aggregate_at_peers.end()) return by_bytes(*this, std::prev(above)->second, bytes);
-    const double high = by_bytes(*this, above->second, bytes);
-    if (above->first == peers) return high;
-    auto below = std::prev(above);
-    const double low = by_bytes(*this, below->second, bytes);
-    const double x0 = std::log2(below->first), x1 = std::log2(above->first);
-    return low + (high - low) * (std::log2(peers) - x0) / (x1 - x0);
+    return by_log2(aggregate_at_peers, peers, [&](const std::map<std::size_t, double>& by_size) {
+        return by_bytes(*this, by_size, bytes);
+    });
 }
 
 double ChannelParams::bandwidth(double bytes) const {
-    if (bandwidth_at_bytes.empty() || bytes <= 0) return bandwidth_Bps;
-    auto above = bandwidth_at_bytes.lower_bound(static_cast<std::size_t>(bytes));
-    if (above == bandwidth_at_bytes.end()) return std::prev(above)->second;
-    if (above == bandwidth_at_bytes.begin()) return above->second;
-    auto below = std::prev(above);
-    double x0 = std::log2(static_cast<double>(below->first)), x1 = std::log2(static_cast<double>(above->first));
-    double x = std::log2(bytes);
-    return below->second + (above->second - below->second) * (x - x0) / (x1 - x0);
+    return bandwidth_at_bytes.empty() || bytes <= 0 ? bandwidth_Bps : by_log2(bandwidth_at_bytes, bytes);
 }
 
 const ChannelParams& Params::channel(ChannelKind kind) const {
@@ -475,7 +467,7 @@ Prediction s3_time(const Params& p, Operation op, const Shape& s) {
             // contributions to peer 0, which collects (and folds) and publishes
             const double result = op == Operation::allgather ? N * n : op == Operation::scan ? (N - 1) * n : n;
             const double read = op == Operation::allgather ? N * n : n;
-            r.algorithm = op == Operation::allgather ? "collect_publish" : "collect_publish";
+            r.algorithm = "collect_publish";
             r.seconds = 2 * a + 2 * object(n) + collect(n) + (op == Operation::allgather ? 0.0 : (N - 1) * n / g) +
                         object(result) + std::max(object(read), transfer(c, read, N - 1, s));
             put = (N - 1) * puts(n) + puts(result);

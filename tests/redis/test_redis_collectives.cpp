@@ -235,28 +235,24 @@ void pinned_collectives(Peer& p, const Reductions& fns, std::size_t count, bool 
         mats[i] = Mat{1, mat_param(me, i), 0, 2};
         digits[i] = digit(me, i);
     }
-    const auto allreduce = [&](auto& in, auto& out, const ReduceFn& fn) {
-        p.backend().allreduce(bytes_of(in), writable(out), fn, pinned(detail::OpKind::allreduce, "reduce_publish"));
+    // Every function through `run`, each result against the fold of peers
+    // 0..last (allreduce: all of them; scan: up to this peer).
+    const auto check_folds = [&](const std::string& what, detail::OpKind op, const char* other, int last) {
+        const auto run = [&](auto& in, auto& out, const ReduceFn& fn) {
+            if (op == detail::OpKind::allreduce) p.backend().allreduce(bytes_of(in), writable(out), fn, pinned(op, other));
+            else p.backend().scan(bytes_of(in), writable(out), fn, pinned(op, other));
+        };
+        run(sums, s, fns.sum);
+        run(mats, m, fns.mat);
+        run(digits, c, fns.concat);
+        for (std::size_t i = 0; i < count; ++i) {
+            expect_at((what + " sum").c_str(), -1, count, i, s[i], sum_prefix(last, i));
+            expect_at((what + " matrix").c_str(), -1, count, i, m[i], mat_prefix(last, i));
+            expect_at((what + " concat").c_str(), -1, count, i, c[i], concat_prefix(last, i));
+        }
     };
-    allreduce(sums, s, fns.sum);
-    allreduce(mats, m, fns.mat);
-    allreduce(digits, c, fns.concat);
-    for (std::size_t i = 0; i < count; ++i) {
-        expect_at("pinned allreduce sum", -1, count, i, s[i], sum_prefix(n - 1, i));
-        expect_at("pinned allreduce matrix", -1, count, i, m[i], mat_prefix(n - 1, i));
-        expect_at("pinned allreduce concat", -1, count, i, c[i], concat_prefix(n - 1, i));
-    }
-    const auto scan = [&](auto& in, auto& out, const ReduceFn& fn) {
-        p.backend().scan(bytes_of(in), writable(out), fn, pinned(detail::OpKind::scan, "publish_prefix"));
-    };
-    scan(sums, s, fns.sum);
-    scan(mats, m, fns.mat);
-    scan(digits, c, fns.concat);
-    for (std::size_t i = 0; i < count; ++i) {
-        expect_at("pinned scan sum", -1, count, i, s[i], sum_prefix(me, i));
-        expect_at("pinned scan matrix", -1, count, i, m[i], mat_prefix(me, i));
-        expect_at("pinned scan concat", -1, count, i, c[i], concat_prefix(me, i));
-    }
+    check_folds("pinned allreduce", detail::OpKind::allreduce, "reduce_publish", n - 1);
+    check_folds("pinned scan", detail::OpKind::scan, "publish_prefix", me);
 }
 
 class RedisPinned : public WithRedisServer<::testing::TestWithParam<int>> {};

@@ -16,10 +16,11 @@ namespace fmi::calibrate {
 
 namespace {
 
-double predicted(const Communicator& comm, ChannelKind kind, Operation op, std::size_t bytes) {
+/// The model's prediction for channel `kind` (none when it is no candidate).
+model::Prediction prediction_for(const Communicator& comm, ChannelKind kind, Operation op, std::size_t bytes) {
     for (const model::Candidate& c : comm.explain(op, bytes).candidates)
-        if (c.channel == kind) return c.prediction.seconds;
-    return 0.0;
+        if (c.channel == kind) return c.prediction;
+    return {};
 }
 
 const char* name_of(ChannelKind k) { return to_string(k); }
@@ -51,10 +52,9 @@ void verify(Communicator& comm, const Options& options) {
         for (std::size_t bytes : sizes) {
             for (Operation op : options.ops) {
                 comm.pin(std::nullopt);
-                const double p = predicted(comm, kind, op, bytes);
-                std::string algorithm;
-                for (const model::Candidate& c : comm.explain(op, bytes).candidates)
-                    if (c.channel == kind) algorithm = c.prediction.algorithm;
+                const model::Prediction prediction = prediction_for(comm, kind, op, bytes);
+                const double p = prediction.seconds;
+                const std::string& algorithm = prediction.algorithm;
                 // Repetitions from the prediction, so every peer agrees on them.
                 const double per_rep = op == Operation::send ? 2 * p : p;
                 const int reps = static_cast<int>(std::clamp(options.batch_seconds / std::max(per_rep, 1e-7), 1.0, 200.0));
