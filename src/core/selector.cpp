@@ -67,14 +67,11 @@ std::string Selector::algorithm_problem(Operation op, const std::string& algorit
     const std::vector<std::string> known = model::algorithms(op);
     if (std::find(known.begin(), known.end(), algorithm) == known.end())
         return "unknown algorithm '" + algorithm + "' for " + to_string(op) + " (" + model::algorithm_list(op) + ")";
-    std::string runs_on;
-    for (ChannelKind kind : {ChannelKind::direct, ChannelKind::redis, ChannelKind::s3}) {
-        const std::vector<std::string> names = model::algorithms(kind, op);
-        if (std::find(names.begin(), names.end(), algorithm) == names.end()) continue;
+    const std::vector<ChannelKind> runs_on = model::channels_running(op, algorithm);
+    for (ChannelKind kind : runs_on)
         if (std::find(available_.begin(), available_.end(), kind) != available_.end()) return {};
-        runs_on += (runs_on.empty() ? "" : " and ") + std::string(to_string(kind));
-    }
-    return std::string(to_string(op)) + " by " + algorithm + " runs on " + runs_on + ", which is not enabled";
+    return std::string(to_string(op)) + " by " + algorithm + " runs on " + model::channel_names(runs_on, " and ") +
+           ", which is not enabled";
 }
 
 void Selector::pin_algorithm(Operation op, std::optional<std::string> algorithm) {

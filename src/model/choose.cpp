@@ -3,6 +3,8 @@
 // channel always wins. An algorithm asked for narrows the candidates to the
 // channels that can run it. Deterministic: every peer computes the same choice
 // from the same parameters, so all peers of an operation meet on one channel.
+#include "model/algorithm_list.hpp"
+
 #include <fmi/errors.hpp>
 #include <fmi/model.hpp>
 
@@ -35,14 +37,9 @@ std::string describe(const Request& r) {
 }
 
 /// The channels, enabled or not, that run `algorithm` for `op` at all.
-std::string channels_running(Operation op, const std::string& algorithm) {
-    std::string out;
-    for (ChannelKind kind : {ChannelKind::direct, ChannelKind::redis, ChannelKind::s3}) {
-        const std::vector<std::string> names = algorithms(kind, op);
-        if (std::find(names.begin(), names.end(), algorithm) != names.end())
-            out += (out.empty() ? "" : ", ") + std::string(to_string(kind));
-    }
-    return out.empty() ? "no channel" : out;
+std::string on_channels(Operation op, const std::string& algorithm) {
+    const std::vector<ChannelKind> kinds = channels_running(op, algorithm);
+    return kinds.empty() ? "no channel" : channel_names(kinds, ", ");
 }
 
 /// With an algorithm asked for: the pinned channel must run it, and some
@@ -50,7 +47,7 @@ std::string channels_running(Operation op, const std::string& algorithm) {
 /// anything is sent).
 void check_algorithm_runs(const Explanation& e, std::optional<ChannelKind> pinned) {
     const Request& r = e.request;
-    const std::string runs_on = "'" + r.algorithm + "' runs on " + channels_running(r.op, r.algorithm);
+    const std::string runs_on = "'" + r.algorithm + "' runs on " + on_channels(r.op, r.algorithm);
     for (const Exclusion& x : e.excluded)
         if (pinned && x.channel == *pinned)
             throw UsageError(describe(r) + ": algorithm '" + r.algorithm + "' is pinned with channel " +
