@@ -151,6 +151,8 @@ int run(const std::vector<std::string>& arguments) {
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
     const std::vector<int> cpus = options.bind_cores ? usable_cpus() : std::vector<int>{};
+    if (options.bind_cores && cpus.empty())
+        print_error("--bind-cores: cannot read the CPUs fmirun may use (sched_getaffinity); peers run unbound");
     std::vector<LaunchedPeer> peers;
     try {
         for (int id = 0; id < options.num_peers; ++id) {

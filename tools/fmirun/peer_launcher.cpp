@@ -80,12 +80,17 @@ LaunchedPeer launch_peer(const PeerLaunch& launch, const sigset_t& child_signal_
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(127);  // fmirun died before prctl
         // Inherited across exec; a failure (a CPU taken away since) leaves
-        // the peer unbound rather than not started.
-        if (launch.cpu >= 0) (void)::sched_setaffinity(0, sizeof binding, &binding);
+        // the peer unbound rather than not started, and says so on the
+        // peer's stderr (write(2): nothing else is safe between fork and exec).
+        const bool unbound = launch.cpu >= 0 && ::sched_setaffinity(0, sizeof binding, &binding) != 0;
         ::dup2(stdin_fd, STDIN_FILENO);
         if (launch.capture_output) {
             ::dup2(out_write.get(), STDOUT_FILENO);
             ::dup2(err_write.get(), STDERR_FILENO);
+        }
+        if (unbound) {
+            static const char warning[] = "fmirun: --bind-cores: this peer could not be bound to its CPU; it runs unbound\n";
+            (void)!::write(STDERR_FILENO, warning, sizeof warning - 1);
         }
         // Only 0, 1 and 2 reach the peer (not other peers' pipes, not the
         // rendezvous server's sockets).
