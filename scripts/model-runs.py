@@ -2,14 +2,16 @@
 """Combines repeated runs of the model's calibration and validation
 (scripts/validate-model.sh): on shared cores a job's figures move between
 jobs (the same 8-byte send took 4.2 us in one job and 7.5 us in the next),
-so the model is calibrated from, and checked against, the median of runs.
+so the model is calibrated and checked several times, and the medians compared.
 
   model-runs.py model OUT RUN.json...   element-wise median of fmi-calibrate
                                         outputs (every number at the same place)
-  model-runs.py verify OUT RUN.md...    median of fmi-calibrate --verify tables:
-                                        measured time per case, the spread over
-                                        runs, the error against the prediction,
-                                        the measured fastest channel
+  model-runs.py verify OUT RUN.md...    median of fmi-calibrate --verify tables
+                                        (each run against its own calibration):
+                                        predicted and measured time per case,
+                                        the spread over runs, the error, the
+                                        measured fastest channel, each hint's
+                                        commonest choice
   model-runs.py score VERIFY.md...      cases within 35%, per channel
 """
 import json
@@ -62,14 +64,21 @@ def rows(path):
     return cases, choices
 
 
+def most_common(values):
+    """The value most often in `values`; the earliest of those on a tie."""
+    return max(values, key=values.count)
+
+
 def combine_verify(out_path, paths):
     runs = [rows(p) for p in paths]
-    out = [f"Median of {len(runs)} --verify runs; spread: the fastest and slowest run's measured time.\n",
+    out = [f"Median of {len(runs)} --verify runs, each against its own calibration: predicted and measured "
+           "times are the runs' medians; spread: the fastest and slowest run's measured time.\n",
            "| channel | operation | peers | bytes | algorithm | predicted ms | measured ms (median) | runs ms | error |",
            "|---|---|---|---|---|---|---|---|---|"]
     measured_median = {}
     for key in runs[0][0]:
-        algorithm, predicted, _ = runs[0][0][key]
+        algorithm = runs[0][0][key][0]
+        predicted = statistics.median(r[0][key][1] for r in runs if key in r[0])
         times = [r[0][key][2] for r in runs if key in r[0]]
         m = statistics.median(times)
         measured_median[key] = m
@@ -80,6 +89,10 @@ def combine_verify(out_path, paths):
     out += ["", "| operation | peers | bytes | measured fastest | hint fast chooses | hint cheap chooses | predicted price per channel |",
             "|---|---|---|---|---|---|---|"]
     for key, (fast, cheap, prices) in runs[0][1].items():
+        # Each run's model chooses: the choice most runs made (the first
+        # run's on a tie), and the first run's prices.
+        fast = most_common([r[1][key][0] for r in runs if key in r[1]])
+        cheap = most_common([r[1][key][1] for r in runs if key in r[1]])
         op, peers, size = key
         timed = {c: t for (c, o, p, s), t in measured_median.items() if (o, p, s) == key}
         fastest = min(timed, key=timed.get) if timed else "?"

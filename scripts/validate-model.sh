@@ -7,11 +7,11 @@
 #
 # Usage: scripts/validate-model.sh [BUILD_DIR] [OUT_DIR] [RUNS]
 #
-# RUNS (default 3): the calibration and each verification run RUNS times, in
-# jobs of their own; the model is the element-wise median of the
-# calibrations, and each case's measured time the median of its runs
-# (scripts/model-runs.py): on shared cores a job's figures move from one job
-# to the next, by up to 1.8x for an 8-byte send.
+# RUNS (default 3): a run calibrates and then verifies against that
+# calibration, in jobs of their own; each case's predicted and measured
+# times are the medians of the runs' (scripts/model-runs.py), and the model
+# the element-wise median of the calibrations: on shared cores a job's
+# figures move from one job to the next, by up to 1.8x for an 8-byte send.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
@@ -38,26 +38,30 @@ export FMI_S3_ENABLED=true FMI_S3_PATH_STYLE=true FMI_REDIS_ENABLED=true FMI_RED
 # 64 KiB bandwidth came out at a fifth of a quiet machine's.
 sleep 20
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-# Each peer count calibrated in a job of its own size (on 2 cores the idle
-# peers of a larger job disturb the smaller communicators' figures), merged
-# into one model; then verified at each size. Peers are bound to cores
-# round-robin, so every job places them alike (docs/model.md, "Validation").
+# Each run calibrates, then verifies at once: each peer count calibrated in
+# a job of its own size (on 2 cores the idle peers of a larger job disturb
+# the smaller communicators' figures), merged into one model, then verified
+# against that model at each size. Calibration and verification side by
+# side, because this host's speed drifts over minutes: with all calibrations
+# first, a run measured 8-byte direct sends at 4.0 us while calibrating and
+# 6.9 us while verifying, and every channel's small cases 30-45% slower.
+# Peers are bound to cores round-robin, so every job places them alike
+# (docs/model.md, "Validation").
 for r in $(seq "$runs"); do
-  "$fmirun" -n 2 --bind-cores --timeout 900 -- "$calibrate" --out "$out/model-run$r.json"
+  model=$out/model-run$r.json
+  "$fmirun" -n 2 --bind-cores --timeout 900 -- "$calibrate" --out "$model"
   for np in 4 8; do
-    "$fmirun" -n $np --bind-cores --timeout 900 -- "$calibrate" --merge "$out/model-run$r.json" --out "$out/model-run$r.json"
+    "$fmirun" -n $np --bind-cores --timeout 900 -- "$calibrate" --merge "$model" --out "$model"
   done
-  echo "calibration $r of $runs: $out/model-run$r.json"
-done
-python3 "$src/scripts/model-runs.py" model "$out/model.json" "$out"/model-run*.json
-# The verifications of a peer count are spread over time, between the others'.
-for r in $(seq "$runs"); do
   for np in 2 4 8; do
-    FMI_MODEL=$out/model.json "$fmirun" -n $np --bind-cores --timeout 900 -- "$calibrate" --verify \
+    FMI_MODEL=$model "$fmirun" -n $np --bind-cores --timeout 900 -- "$calibrate" --verify \
       | sed 's/^\[0\] //' > "$out/verify$np-run$r.md"
   done
-  echo "verification $r of $runs (load $(cut -d' ' -f1 /proc/loadavg))"
+  echo "run $r of $runs: $model; $(python3 "$src/scripts/model-runs.py" score "$out"/verify{2,4,8}-run$r.md) (load $(cut -d' ' -f1 /proc/loadavg))"
 done
+# The model: the element-wise median of the runs' calibrations; each case's
+# predicted and measured times: the medians of the runs'.
+python3 "$src/scripts/model-runs.py" model "$out/model.json" "$out"/model-run*.json
 for np in 2 4 8; do
   python3 "$src/scripts/model-runs.py" verify "$out/verify$np.md" "$out"/verify$np-run*.md
 done
