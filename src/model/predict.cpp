@@ -61,16 +61,20 @@ double cache_gain(const ChannelParams& c, double bytes, double reference_Bps) {
 }
 
 /// One job size's shared limit for operations of `bytes` per peer: between
-/// the measured sizes interpolated in log2(bytes), flat above the largest;
-/// below the smallest (and for a limit measured at no stated size, key 0)
-/// scaled by the cache gain of one stream over the measured size.
+/// the measured sizes, its inverse (seconds per byte, what a transfer adds
+/// up) interpolated in log2(bytes), so a size where no limit was in effect
+/// (calibration writes 1e12 B/s) gives way gradually to the next one's;
+/// flat above the largest; below the smallest (and for a limit measured at
+/// no stated size, key 0) scaled by the cache gain of one stream over the
+/// measured size.
 double by_bytes(const ChannelParams& c, const std::map<std::size_t, double>& table, double bytes) {
     if (table.empty()) return 0.0;
     const auto first = table.begin();
     if (first->first == 0) return first->second * cache_gain(c, bytes, c.bandwidth_Bps);
     if (bytes <= static_cast<double>(first->first))
         return first->second * cache_gain(c, bytes, c.bandwidth(static_cast<double>(first->first)));
-    return by_log2(table, bytes);
+    const auto inverse = [](double v) { return v > 0 ? 1.0 / v : 0.0; };
+    return inverse(by_log2(table, bytes, inverse));
 }
 }  // namespace
 

@@ -84,7 +84,9 @@ TEST(ModelTime, AggregateBySizeInterpolatesAndScalesBelowTheSmallestSize) {
     c.aggregate_at_peers = {{2, {{2000, 6e6}, {8000, 2e6}}}, {8, {{2000, 3e6}}}};
     EXPECT_DOUBLE_EQ(c.aggregate(1, 4000), 0.0);   // below the first job size: no shared limit
     EXPECT_DOUBLE_EQ(c.aggregate(2, 2000), 6e6);
-    EXPECT_DOUBLE_EQ(c.aggregate(2, 4000), 4e6);   // log2 4000 is halfway between 2000 and 8000
+    // log2 4000 is halfway between 2000 and 8000: seconds per byte halfway,
+    // (1/6e6 + 1/2e6) / 2 = 1/3e6
+    EXPECT_DOUBLE_EQ(c.aggregate(2, 4000), 3e6);
     EXPECT_DOUBLE_EQ(c.aggregate(2, 64000), 2e6);  // flat above the largest size
     // below the smallest size: times bandwidth(1000) / bandwidth(2000) = 4 / 3
     EXPECT_DOUBLE_EQ(c.bandwidth(2000), 3e6);

@@ -11,8 +11,12 @@
 //    from round trips of 64 KiB, 1 MiB and --bandwidth-bytes:
 //    bytes / (half round trip - latency); bandwidth_Bps, the largest size's;
 //  - every k: aggregate_at_peers[k], from allreduces of --bandwidth-bytes,
-//    an eighth and a 32nd of it (every peer moving its data at once): at
-//    each size the shared limit for which the model predicts the measured time;
+//    an eighth, a 32nd and a 256th of it (every peer moving its data at
+//    once): at each size the shared limit for which the model predicts the
+//    measured time;
+//  - the round trips and allreduces run in one series of ascending size,
+//    as --verify sweeps; direct and Redis time them as --verify times an
+//    operation (batches of --batch-seconds), so both measure alike;
 //  - at k = 2 (first, as the allreduce's prediction uses it), the reduction
 //    speed: a float sum over touched memory, both peers at once.
 // The result keeps the configuration's own model section (prices, pins) and
@@ -31,8 +35,9 @@
 #include <cmath>
 #include <ctime>
 #include <fstream>
-#include <optional>
 #include <sstream>
+#include <utility>
+#include <vector>
 #include <iostream>
 
 namespace fmi::calibrate {
@@ -66,20 +71,29 @@ double allreduce_steps(const model::Params& params, ChannelKind kind, int k) {
     return model::predict(unit, kind, model::Request{Operation::allreduce, kStepProbeBytes, k, 128}).seconds;
 }
 
+constexpr double kLeastAggregate = 1e6, kMostAggregate = 1e12;  // B/s
+
+/// The model's time for `probe` with a shared limit of `aggregate` B/s.
+double predicted_with(const model::Params& params, ChannelKind kind, const model::Request& probe, double aggregate) {
+    model::Params p = params;
+    p.channel(kind).aggregate_at_peers[probe.peers][probe.bytes] = aggregate;
+    return model::predict(p, kind, probe).seconds;
+}
+
+/// Whether the model's time for `probe` depends on the shared limit.
+bool uses_aggregate(const model::Params& params, ChannelKind kind, const model::Request& probe) {
+    return predicted_with(params, kind, probe, kLeastAggregate) >
+           predicted_with(params, kind, probe, kMostAggregate) * 1.001;
+}
+
 /// The aggregate bandwidth at k peers for which the model predicts `measured`
 /// seconds for `probe`: the model's time falls as the aggregate grows, so a
 /// bisection (in log space, 1 MB/s to 1 TB/s) finds it. Faster than the
-/// model even without a shared limit: 1 TB/s, no limit in effect. Nothing
-/// when the model's time for the probe does not depend on the aggregate.
-std::optional<double> aggregate_for(const model::Params& params, ChannelKind kind, const model::Request& probe,
-                                    double measured) {
-    model::Params p = params;
-    auto predicted = [&](double aggregate) {
-        p.channel(kind).aggregate_at_peers[probe.peers][probe.bytes] = aggregate;
-        return model::predict(p, kind, probe).seconds;
-    };
-    double lo = 1e6, hi = 1e12;
-    if (predicted(lo) <= predicted(hi) * 1.001) return std::nullopt;
+/// model even without a shared limit: 1 TB/s, no limit in effect. The
+/// model's time must depend on it (uses_aggregate).
+double aggregate_for(const model::Params& params, ChannelKind kind, const model::Request& probe, double measured) {
+    auto predicted = [&](double aggregate) { return predicted_with(params, kind, probe, aggregate); };
+    double lo = kLeastAggregate, hi = kMostAggregate;
     if (predicted(hi) >= measured) return hi;
     if (predicted(lo) <= measured) return lo;
     for (int i = 0; i < 60; ++i) {
@@ -89,6 +103,20 @@ std::optional<double> aggregate_for(const model::Params& params, ChannelKind kin
     return std::sqrt(lo * hi);
 }
 
+/// Seconds per operation, timed as --verify times it: the median of three
+/// batches of about a quarter second (at least one operation), after an
+/// untimed quarter batch. TCP's windows, the direct channel's spin and
+/// S3's first pause adapt to a new size over the first operations (the
+/// 64 KiB round trip came out 2-5x slow without a warm-up), and a single
+/// series of 21 round trips put Redis's 1 MiB message 15-50% above what
+/// --verify measured in later jobs; three batches of 3 allreduces put 2-peer
+/// direct allreduces of 512 KiB at 0.19-0.30 ms in three jobs, and S3's
+/// 4-peer 64 KiB allreduce, timed once per batch, at 82 ms where --verify
+/// measured 29.
+double timed_like_verify(Communicator& sub, Operation op, std::size_t bytes, const Options& o, Buffers& buf) {
+    return time_operation(sub, op, bytes, batches_of(sub, op, bytes, o.batch_seconds, o.batches, buf), buf);
+}
+
 /// Measures `kind` in a communicator of the first k peers.
 void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base, const Options& o,
                   Buffers& buf, model::ChannelParams& c) {
@@ -96,14 +124,15 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
     const int k = sub.num_peers();
     const bool slow = kind == ChannelKind::s3;
     const std::size_t M = o.bandwidth_bytes;
-    if (k == 2) {
+    if (k == 2 && kind != ChannelKind::direct) {
         // Servers are measured warm, as a long-running one serves a job: two
         // untimed round trips of the largest size first. A freshly started
         // Ceph RGW moved 1 MiB objects at half the speed it reached after a
         // few 16 MiB ones (1 MiB send: 29 ms before, 20 ms after). First of
         // all: placed right before the bandwidth series, it left Redis's
-        // and direct's 64 KiB round trips 1.3-1.6x slower than --verify
-        // measured them later.
+        // 64 KiB round trips 1.3-1.6x slower than --verify measured them
+        // later. Not on direct, which has no server and whose mid-size
+        // exchanges are slower after large ones (see the series below).
         ping_pong(sub, 0, 1, M, 1, buf);
     }
     const int reps = slow ? std::max(3, o.latency_reps / 4) : o.latency_reps;
@@ -117,35 +146,56 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
     c.message_latency_at_peers[k] = time_operation(sub, Operation::send, 8, small, buf);
     progress(sub, std::string(to_string(kind)) + ": message with " + std::to_string(k) + " peers " +
                       std::to_string(c.message_latency_at_peers[k] * 1e6) + " us");
+
+    // The series, in ascending size as --verify and benchmarks sweep: at
+    // k = 2 round trips of 64 KiB, 1 MiB and M (the bandwidth); at every k
+    // allreduces of M/256, M/32, M/8 and M (the shared limit). Ascending,
+    // because what came before moves mid-size times on this host: a 2-peer
+    // direct allreduce of 512 KiB took 1.6x as long right after 16 MiB
+    // exchanges as before them (--verify, sizes in either order, with and
+    // without fixed socket buffers), and calibrated after the 16 MiB
+    // series, the model put 1 MiB allreduces 37-62% above --verify.
+    struct Step {
+        std::size_t bytes;
+        Operation op;
+    };
+    std::vector<Step> series;
+    if (k == 2)
+        for (std::size_t bytes : {std::size_t{64} << 10, std::size_t{1} << 20, M})
+            if (bytes <= M) series.push_back({bytes, Operation::send});
+    for (std::size_t size : {M / 256, M / 32, M / 8, M})
+        series.push_back({std::max<std::size_t>(4, size / 4 * 4), Operation::allreduce});
+    std::stable_sort(series.begin(), series.end(), [](const Step& a, const Step& b) { return a.bytes < b.bytes; });
+    std::vector<std::pair<std::size_t, double>> allreduces;  // bytes, seconds
     if (k == 2) {
         c.latency_s = c.message_latency_at_peers[k];
         c.bandwidth_at_bytes.clear();
-        for (std::size_t bytes : {std::size_t{64} << 10, std::size_t{1} << 20, M}) {
-            if (bytes > M) continue;
-            // 21 round trips: on shared cores a burst of other work can slow
-            // a third of a short series, and one bad median halves the
-            // bandwidth (a 2x misjudgement flips direct against Redis).
-            // S3: 9 round trips below 16 MiB (each ~10-30 ms); its waits
-            // end at a poll, so a single round trip varies by a poll interval.
-            const int trips = !slow ? 21 : bytes < (std::size_t{16} << 20) ? 9 : 5;
-            // An untimed series first: TCP's windows and S3's first pause
-            // adapt to a new size over the first round trips (the 64 KiB
-            // figure came out 2-5x slow without it).
-            ping_pong(sub, 0, 1, bytes, trips, buf);
-            double half = slowest(sub, ping_pong(sub, 0, 1, bytes, trips, buf));
-            // S3's bandwidth is per leg: a message is a PUT and a GET of its bytes.
-            const double legs = kind == ChannelKind::s3 ? 2.0 : 1.0;
-            c.bandwidth_at_bytes[bytes] = legs * static_cast<double>(bytes) / std::max(half - c.latency_s, half * 0.05);
+    }
+    for (const Step& step : series) {
+        if (step.op == Operation::allreduce) {
+            // Only where the model's allreduce shares a limit (not Redis's
+            // and S3's at 2 peers: one writer or reader at a time).
+            if (uses_aggregate(base, kind, model::Request{Operation::allreduce, step.bytes, k, 128}))
+                allreduces.emplace_back(step.bytes, timed_like_verify(sub, Operation::allreduce, step.bytes, o, buf));
+            continue;
         }
+        const double half = timed_like_verify(sub, Operation::send, step.bytes, o, buf);
+        // S3's bandwidth is per leg: a message is a PUT and a GET of its bytes.
+        const double legs = slow ? 2.0 : 1.0;
+        c.bandwidth_at_bytes[step.bytes] =
+            legs * static_cast<double>(step.bytes) / std::max(half - c.latency_s, half * 0.05);
+    }
+    if (k == 2) {
         c.bandwidth_Bps = c.bandwidth_at_bytes.rbegin()->second;
         progress(sub, std::string(to_string(kind)) + ": latency " + std::to_string(c.latency_s * 1e6) +
                           " us, bandwidth " + std::to_string(c.bandwidth_Bps / 1e6) + " MB/s");
     }
     // The shared limit: allreduces of M bytes (a model's gradients, the
-    // large collective jobs run most), M/8 and M/32, in which every peer
-    // moves its data at once (direct: k streams in each exchange; stores: k
-    // writers, then k readers of the server). At each size the aggregate is
-    // the value that makes the model's allreduce take the measured time.
+    // large collective jobs run most), M/8, M/32 and M/256, in which every
+    // peer moves its data at once (direct: k streams in each exchange;
+    // stores: k writers, then k readers of the server). At each size the
+    // aggregate is the value that makes the model's allreduce take the
+    // measured time (fitted after the bandwidth series, which it uses).
     // Several sizes, because the limit itself depends on the working set:
     // with 8 peers on this host a 16 MiB allreduce meets page faults inside
     // Redis and leaves the caches on direct, and a model fitted to it alone
@@ -154,18 +204,21 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
     // took as long per byte as 16 MiB, 1 MiB 35% less). (An allgather's
     // ring, tried first, runs 8 peers on 2 cores in lock-step and gave
     // 3.3 GB/s where the allreduce's pairwise exchanges reached 5.7.)
+    // M/256 (64 KiB): 2 peers on 2 cores exchange it about as fast as one
+    // stream moves it one way, but 512 KiB at half that speed; scaled down
+    // from 512 KiB, the limit put the 64 KiB allreduce at 2 peers 60-70%
+    // above its measured time.
     c.aggregate_at_peers.erase(k);
-    for (std::size_t size : {M / 32, M / 8, M}) {
-        const std::size_t bytes = std::max<std::size_t>(4, size / 4 * 4);
-        const double took =
-            time_operation(sub, Operation::allreduce, bytes, slow ? Timing{1, 3, 1} : Timing{3, 3, 3}, buf);
-        const model::Request probe{Operation::allreduce, bytes, k, 128};
-        const std::optional<double> aggregate = aggregate_for(base, kind, probe, took);
-        if (aggregate) c.aggregate_at_peers[k][bytes] = *aggregate;
+    for (const auto& [bytes, took] : allreduces) {
+        const double aggregate = aggregate_for(base, kind, model::Request{Operation::allreduce, bytes, k, 128}, took);
+        c.aggregate_at_peers[k][bytes] = aggregate;
         progress(sub, std::string(to_string(kind)) + ": aggregate bandwidth with " + std::to_string(k) + " peers " +
-                          (aggregate ? std::to_string(*aggregate / 1e6) + " MB/s" : std::string("not used by the model")) +
-                          " (allreduce of " + std::to_string(bytes) + " B: " + std::to_string(took * 1e3) + " ms)");
+                          std::to_string(aggregate / 1e6) + " MB/s (allreduce of " + std::to_string(bytes) +
+                          " B: " + std::to_string(took * 1e3) + " ms)");
     }
+    if (allreduces.empty())
+        progress(sub, std::string(to_string(kind)) + ": no shared limit in the model's allreduce with " +
+                          std::to_string(k) + " peers");
     sub.pin(std::nullopt);
 }
 

@@ -135,4 +135,12 @@ double time_operation(Communicator& comm, Operation op, std::size_t bytes, const
     return timed_batches(comm, op, bytes, timing.reps, timing.batches, buf);
 }
 
+Timing batches_of(Communicator& comm, Operation op, std::size_t bytes, double batch_seconds, int batches,
+                  Buffers& buf) {
+    // send: a repetition is a round trip, twice what timed_batches returns
+    const double one = timed_batches(comm, op, bytes, 1, 1, buf) * (op == Operation::send ? 2 : 1);
+    const int reps = static_cast<int>(std::clamp(batch_seconds / std::max(one, 1e-7), 1.0, 200.0));
+    return Timing{reps, batches, std::max(1, reps / 4)};
+}
+
 }  // namespace fmi::calibrate

@@ -52,4 +52,11 @@ struct Timing {
 /// a round trip.
 double time_operation(Communicator& comm, Operation op, std::size_t bytes, const Timing& timing, Buffers& buf);
 
+/// Timing as --verify's: `batches` batches of about `batch_seconds` each (1
+/// to 200 operations), after an untimed quarter batch. The operation's
+/// length comes from one untimed run of it, the slowest peer's, so every
+/// peer agrees on the count.
+Timing batches_of(Communicator& comm, Operation op, std::size_t bytes, double batch_seconds, int batches,
+                  Buffers& buf);
+
 }  // namespace fmi::calibrate

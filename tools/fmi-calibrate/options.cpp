@@ -30,8 +30,9 @@ constexpr const char* usage =
     "                        print predicted against measured times (markdown)\n"
     "  --ops LIST            --verify: send,allreduce (any operation but barrier)\n"
     "  --sizes LIST          --verify: bytes per peer (default 8,1024,65536,1048576,16777216)\n"
-    "  --batch-seconds S     --verify: target time of a batch (default 0.25)\n"
-    "  --batches K           --verify: batches per case, median reported (default 3)\n";
+    "  --batch-seconds S     target time of a batch of timed operations (--verify,\n"
+    "                        and the aggregate bandwidth's allreduces; default 0.25)\n"
+    "  --batches K           batches per case, the median counts (default 3)\n";
 
 std::vector<std::string> split(const std::string& text) {
     std::vector<std::string> parts;
