@@ -27,7 +27,7 @@ protected:
         fmi_test::JobOptions calibrate;
         calibrate.peers = 8;
         calibrate.program = FMI_CALIBRATE;
-        calibrate.args = {"--channels", "direct,redis", "--bandwidth-bytes", "4194304", "--latency-reps", "20",
+        calibrate.args = {"--channels", "direct,redis", "--bandwidth-bytes", "4194304", "--max-reps", "20",
                           "--out", model_};
         calibrate.env = redis_env(*redis_);
         calibrate.timeout = std::chrono::seconds(120);

@@ -105,16 +105,18 @@ double aggregate_for(const model::Params& params, ChannelKind kind, const model:
 
 /// Seconds per operation, timed as --verify times it: the median of three
 /// batches of about a quarter second (at least one operation), after an
-/// untimed quarter batch. TCP's windows, the direct channel's spin and
-/// S3's first pause adapt to a new size over the first operations (the
-/// 64 KiB round trip came out 2-5x slow without a warm-up), and a single
-/// series of 21 round trips put Redis's 1 MiB message 15-50% above what
-/// --verify measured in later jobs; three batches of 3 allreduces put 2-peer
-/// direct allreduces of 512 KiB at 0.19-0.30 ms in three jobs, and S3's
-/// 4-peer 64 KiB allreduce, timed once per batch, at 82 ms where --verify
-/// measured 29.
-double timed_like_verify(Communicator& sub, Operation op, std::size_t bytes, const Options& o, Buffers& buf) {
-    return time_operation(sub, op, bytes, batches_of(sub, op, bytes, o.batch_seconds, o.batches, buf), buf);
+/// untimed warm-up of `warm_up_batches` of a batch. TCP's windows, the
+/// direct channel's spin and S3's first pause adapt to a new size over the
+/// first operations (the 64 KiB round trip came out 2-5x slow without a
+/// warm-up), and a single series of 21 round trips put Redis's 1 MiB
+/// message 15-50% above what --verify measured in later jobs; three
+/// batches of 3 allreduces put 2-peer direct allreduces of 512 KiB at
+/// 0.19-0.30 ms in three jobs, and S3's 4-peer 64 KiB allreduce, timed once
+/// per batch, at 82 ms where --verify measured 29.
+double timed_like_verify(Communicator& sub, Operation op, std::size_t bytes, const Options& o, double warm_up_batches,
+                         Buffers& buf) {
+    const Batching batching{o.batch_seconds, o.batches, o.max_reps, o.batch_seconds * warm_up_batches};
+    return time_operation(sub, op, bytes, warmed_up_batches(sub, op, bytes, batching, buf), buf);
 }
 
 /// Measures `kind` in a communicator of the first k peers.
@@ -135,15 +137,21 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
         // exchanges are slower after large ones (see the series below).
         ping_pong(sub, 0, 1, M, 1, buf);
     }
-    const int reps = slow ? std::max(3, o.latency_reps / 4) : o.latency_reps;
-    const Timing small{reps, 3, reps};  // after an untimed batch of as many (see Timing)
+    // The latencies too are timed as --verify times the 8-byte cases, after
+    // a whole batch's warm-up: they are the first measurements of a job and
+    // of a channel. (With a quarter batch the 2-peer direct 8-byte
+    // allreduce, the first thing a job times, came out 42% above --verify's
+    // median.) With 50 S3 operations per batch, and as many untimed, one
+    // calibration's 64 KiB allreduces right after them took 227 ms at 8
+    // peers, where --verify measured 73-89 ms; after batches of a quarter
+    // second, 53, 59 and 94 ms in three calibrations.
     c.latency_at_peers[k] =
-        time_operation(sub, Operation::allreduce, kStepProbeBytes, small, buf) / allreduce_steps(base, kind, k);
+        timed_like_verify(sub, Operation::allreduce, kStepProbeBytes, o, 1.0, buf) / allreduce_steps(base, kind, k);
     progress(sub, std::string(to_string(kind)) + ": collective step with " + std::to_string(k) + " peers " +
                       std::to_string(c.latency_at_peers[k] * 1e6) + " us");
     // One message in a job of k peers, the others waiting in a collective
     // (as --verify times send/recv).
-    c.message_latency_at_peers[k] = time_operation(sub, Operation::send, 8, small, buf);
+    c.message_latency_at_peers[k] = timed_like_verify(sub, Operation::send, 8, o, 1.0, buf);
     progress(sub, std::string(to_string(kind)) + ": message with " + std::to_string(k) + " peers " +
                       std::to_string(c.message_latency_at_peers[k] * 1e6) + " us");
 
@@ -176,10 +184,11 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
             // Only where the model's allreduce shares a limit (not Redis's
             // and S3's at 2 peers: one writer or reader at a time).
             if (uses_aggregate(base, kind, model::Request{Operation::allreduce, step.bytes, k, 128}))
-                allreduces.emplace_back(step.bytes, timed_like_verify(sub, Operation::allreduce, step.bytes, o, buf));
+                allreduces.emplace_back(step.bytes,
+                                        timed_like_verify(sub, Operation::allreduce, step.bytes, o, 0.25, buf));
             continue;
         }
-        const double half = timed_like_verify(sub, Operation::send, step.bytes, o, buf);
+        const double half = timed_like_verify(sub, Operation::send, step.bytes, o, 0.25, buf);
         // S3's bandwidth is per leg: a message is a PUT and a GET of its bytes.
         const double legs = slow ? 2.0 : 1.0;
         c.bandwidth_at_bytes[step.bytes] =

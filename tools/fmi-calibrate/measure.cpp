@@ -135,12 +135,19 @@ double time_operation(Communicator& comm, Operation op, std::size_t bytes, const
     return timed_batches(comm, op, bytes, timing.reps, timing.batches, buf);
 }
 
-Timing batches_of(Communicator& comm, Operation op, std::size_t bytes, double batch_seconds, int batches,
-                  Buffers& buf) {
+Timing warmed_up_batches(Communicator& comm, Operation op, std::size_t bytes, const Batching& b, Buffers& buf) {
     // send: a repetition is a round trip, twice what timed_batches returns
-    const double one = timed_batches(comm, op, bytes, 1, 1, buf) * (op == Operation::send ? 2 : 1);
-    const int reps = static_cast<int>(std::clamp(batch_seconds / std::max(one, 1e-7), 1.0, 200.0));
-    return Timing{reps, batches, std::max(1, reps / 4)};
+    const double per_rep = op == Operation::send ? 2.0 : 1.0;
+    double spent = 0.0, last = 0.0;
+    int count = 0;
+    do {
+        last = timed_batches(comm, op, bytes, 1, 1, buf) * per_rep;  // the slowest peer's: all stop alike
+        spent += last;
+        ++count;
+    } while (spent < b.warm_up_seconds && count < b.most_reps);
+    const double reps =
+        std::clamp(b.batch_seconds / std::max(last, 1e-7), 1.0, static_cast<double>(std::max(1, b.most_reps)));
+    return Timing{static_cast<int>(reps), b.batches, 0};
 }
 
 }  // namespace fmi::calibrate

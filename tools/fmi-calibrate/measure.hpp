@@ -52,11 +52,26 @@ struct Timing {
 /// a round trip.
 double time_operation(Communicator& comm, Operation op, std::size_t bytes, const Timing& timing, Buffers& buf);
 
-/// Timing as --verify's: `batches` batches of about `batch_seconds` each (1
-/// to 200 operations), after an untimed quarter batch. The operation's
-/// length comes from one untimed run of it, the slowest peer's, so every
-/// peer agrees on the count.
-Timing batches_of(Communicator& comm, Operation op, std::size_t bytes, double batch_seconds, int batches,
-                  Buffers& buf);
+/// Batches of operations of about a given length, after a warm-up of a
+/// given length.
+struct Batching {
+    double batch_seconds = 0.25;
+    int batches = 3;
+    int most_reps = 200;
+    double warm_up_seconds = 0.0625;
+};
+
+/// Warms up with untimed operations, one at a time, for about
+/// `warm_up_seconds` (at least one, at most `most_reps`), then returns the
+/// timing of `batches` batches of about `batch_seconds` (1 to `most_reps`
+/// operations, by the last warm-up operation's time). Each warm-up time is
+/// the slowest peer's, so every peer stops after the same one. By time
+/// rather than by a count taken from the first operation: a slow first one
+/// (a store still busy with a larger size's cleanup; after it, S3's waits
+/// keep a long learned pause for a few more) made the warm-up a few
+/// operations long, and in two validations the first calibration timed the
+/// 2-peer 8-byte S3 allreduce at 55-65 ms where --verify measured 13-15.
+Timing warmed_up_batches(Communicator& comm, Operation op, std::size_t bytes, const Batching& batching,
+                         Buffers& buf);
 
 }  // namespace fmi::calibrate

@@ -25,13 +25,13 @@ constexpr const char* usage =
     "                        -n 2, then --merge at -n 4, 8, ... (docs/model.md)\n"
     "  --channels LIST       direct,redis,s3 (default: every enabled channel)\n"
     "  --bandwidth-bytes B   message of the bandwidth measurements (default 16777216)\n"
-    "  --latency-reps R      ping-pongs per latency measurement (default 200; S3 a quarter)\n"
+    "  --max-reps R          most operations in a timed batch (default 200)\n"
     "  --verify              instead: measure each op and size on each channel and\n"
     "                        print predicted against measured times (markdown)\n"
     "  --ops LIST            --verify: send,allreduce (any operation but barrier)\n"
     "  --sizes LIST          --verify: bytes per peer (default 8,1024,65536,1048576,16777216)\n"
-    "  --batch-seconds S     target time of a batch of timed operations (--verify,\n"
-    "                        and the aggregate bandwidth's allreduces; default 0.25)\n"
+    "  --batch-seconds S     target time of a batch of timed operations, in\n"
+    "                        calibration as in --verify (default 0.25)\n"
     "  --batches K           batches per case, the median counts (default 3)\n";
 
 std::vector<std::string> split(const std::string& text) {
@@ -91,9 +91,9 @@ Options parse_options(int argc, char** argv) {
         } else if (flag == "--bandwidth-bytes") {
             o.bandwidth_bytes = number(flag, value());
             if (o.bandwidth_bytes == 0) throw UsageError("fmi-calibrate: --bandwidth-bytes must be positive");
-        } else if (flag == "--latency-reps") {
-            o.latency_reps = static_cast<int>(number(flag, value()));
-            if (o.latency_reps < 1) throw UsageError("fmi-calibrate: --latency-reps must be positive");
+        } else if (flag == "--max-reps") {
+            o.max_reps = static_cast<int>(number(flag, value()));
+            if (o.max_reps < 1) throw UsageError("fmi-calibrate: --max-reps must be positive");
         } else if (flag == "--batch-seconds") {
             o.batch_seconds = std::atof(value().c_str());
             if (!(o.batch_seconds > 0)) throw UsageError("fmi-calibrate: --batch-seconds must be positive");

@@ -21,8 +21,8 @@ struct Options {
     std::vector<Operation> ops{Operation::send, Operation::allreduce};  ///< --verify
     std::vector<std::size_t> sizes{8, 1024, 65536, 1u << 20, 16u << 20};  ///< --verify
     std::size_t bandwidth_bytes = 16u << 20;  ///< message of the bandwidth measurements
-    int latency_reps = 200;                   ///< ping-pongs per latency measurement (S3: a quarter)
-    double batch_seconds = 0.25;              ///< target time of one batch of timed operations (--verify, aggregate)
+    int max_reps = 200;                       ///< most operations in one timed batch
+    double batch_seconds = 0.25;              ///< target time of one batch of timed operations
     int batches = 3;                          ///< batches per case; the median counts
 };
 
