@@ -39,7 +39,7 @@ export FMI_S3_ENABLED=true FMI_S3_PATH_STYLE=true FMI_REDIS_ENABLED=true FMI_RED
 sleep 20
 # And serves its first objects slowly for a while after: in three
 # validations the first run's calibration timed the 2-peer 8-byte S3
-# allreduce at 29-65 ms (13-17 ms in --verify) and the first run scored 22
+# allreduce at 29-65 ms (12-17 ms in --verify) and the first run scored 22
 # or 23 of 30 on S3, the later runs 24-29. An untimed sweep of every size
 # on both stores first.
 "$fmirun" -n 2 --bind-cores --timeout 900 -- "$calibrate" --verify --channels redis,s3 > /dev/null
