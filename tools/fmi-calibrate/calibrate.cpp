@@ -124,7 +124,6 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
                   Buffers& buf, model::ChannelParams& c) {
     sub.pin(kind);
     const int k = sub.num_peers();
-    const bool slow = kind == ChannelKind::s3;
     const std::size_t M = o.bandwidth_bytes;
     if (k == 2 && kind != ChannelKind::direct) {
         // Servers are measured warm, as a long-running one serves a job: two
@@ -161,8 +160,9 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
     // because what came before moves mid-size times on this host: a 2-peer
     // direct allreduce of 512 KiB took 1.6x as long right after 16 MiB
     // exchanges as before them (--verify, sizes in either order, with and
-    // without fixed socket buffers), and calibrated after the 16 MiB
-    // series, the model put 1 MiB allreduces 37-62% above --verify.
+    // without fixed socket buffers); calibrated with the bandwidth series
+    // first (and fewer repetitions), the model put 2-peer direct 1 MiB
+    // allreduces 37-62% above --verify.
     struct Step {
         std::size_t bytes;
         Operation op;
@@ -190,7 +190,7 @@ void measure_with(Communicator& sub, ChannelKind kind, const model::Params& base
         }
         const double half = timed_like_verify(sub, Operation::send, step.bytes, o, 0.25, buf);
         // S3's bandwidth is per leg: a message is a PUT and a GET of its bytes.
-        const double legs = slow ? 2.0 : 1.0;
+        const double legs = kind == ChannelKind::s3 ? 2.0 : 1.0;
         c.bandwidth_at_bytes[step.bytes] =
             legs * static_cast<double>(step.bytes) / std::max(half - c.latency_s, half * 0.05);
     }

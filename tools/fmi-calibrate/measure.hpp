@@ -67,10 +67,10 @@ struct Batching {
 /// operations, by the last warm-up operation's time). Each warm-up time is
 /// the slowest peer's, so every peer stops after the same one. By time
 /// rather than by a count taken from the first operation: a slow first one
-/// (a store still busy with a larger size's cleanup; after it, S3's waits
-/// keep a long learned pause for a few more) made the warm-up a few
+/// (likely a store still busy with the cleanup of a larger size; S3's waits
+/// keep a long wait's learned pause for a few more) made the warm-up a few
 /// operations long, and in two validations the first calibration timed the
-/// 2-peer 8-byte S3 allreduce at 55-65 ms where --verify measured 13-15.
+/// 2-peer 8-byte S3 allreduce at 55-65 ms where --verify measured 12-15.
 Timing warmed_up_batches(Communicator& comm, Operation op, std::size_t bytes, const Batching& batching,
                          Buffers& buf);
 
