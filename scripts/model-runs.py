@@ -88,7 +88,7 @@ def combine_verify(out_path, paths):
                    f"{min(times):.4g}-{max(times):.4g} | {error:+.0f}% |")
     out += ["", "| operation | peers | bytes | measured fastest | hint fast chooses | hint cheap chooses | predicted price per channel |",
             "|---|---|---|---|---|---|---|"]
-    for key, (fast, cheap, prices) in runs[0][1].items():
+    for key, (_, _, prices) in runs[0][1].items():
         # Each run's model chooses: the choice most runs made (the first
         # run's on a tie), and the first run's prices.
         fast = most_common([r[1][key][0] for r in runs if key in r[1]])

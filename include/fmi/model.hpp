@@ -42,13 +42,14 @@ struct ChannelParams {
     std::map<std::size_t, double> bandwidth_at_bytes;
     /// Aggregate bandwidth measured in jobs of k peers, by the bytes per
     /// peer of the operation (fmi-calibrate: the values that make the
-    /// model's allreduces of 512 KiB, 2 MiB and 16 MiB of k peers take the measured
-    /// times; in the JSON {"<k>": {"<bytes>": value}}, or {"<k>": value} for
-    /// a value at every size, kept under bytes 0). Jobs smaller than the
-    /// first count have no shared limit; between counts interpolated in
-    /// log2(k), flat beyond. Between sizes interpolated in log2(bytes), flat
-    /// above the largest; below the smallest scaled up by the cache gain of
-    /// one stream, bandwidth(bytes) / bandwidth(smallest) (bandwidth_Bps for
+    /// model's allreduces of 64 KiB, 512 KiB, 2 MiB and 16 MiB of k peers
+    /// take the measured times; in the JSON {"<k>": {"<bytes>": value}}, or
+    /// {"<k>": value} for a value at every size, kept under bytes 0). Jobs
+    /// smaller than the first count have no shared limit; between counts
+    /// interpolated in log2(k), flat beyond. Between sizes the inverse
+    /// (seconds per byte) interpolated in log2(bytes), flat above the
+    /// largest; below the smallest scaled up by the cache gain of one
+    /// stream, bandwidth(bytes) / bandwidth(smallest) (bandwidth_Bps for
     /// bytes 0). Empty: aggregate_bandwidth_Bps (scaled alike) at every count.
     std::map<int, std::map<std::size_t, double>> aggregate_at_peers;
     /// Extra delay of a wait that polls (S3), added to every wait; 0 when

@@ -14,9 +14,9 @@
 //    an eighth, a 32nd and a 256th of it (every peer moving its data at
 //    once): at each size the shared limit for which the model predicts the
 //    measured time;
-//  - the round trips and allreduces run in one series of ascending size,
-//    as --verify sweeps; direct and Redis time them as --verify times an
-//    operation (batches of --batch-seconds), so both measure alike;
+//  - everything is timed as --verify times an operation (batches of
+//    --batch-seconds after a warm-up), the round trips and allreduces in one
+//    series of ascending size as --verify sweeps, so both measure alike;
 //  - at k = 2 (first, as the allreduce's prediction uses it), the reduction
 //    speed: a float sum over touched memory, both peers at once.
 // The result keeps the configuration's own model section (prices, pins) and

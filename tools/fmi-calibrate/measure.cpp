@@ -43,24 +43,6 @@ double ping_pong(Communicator& comm, int a, int b, std::size_t bytes, int reps, 
     return me == a ? median(halves) : 0.0;
 }
 
-double send_with_ack(Communicator& comm, int sender, int receiver, std::size_t bytes, int reps, Buffers& buf) {
-    const int me = comm.peer_id();
-    if (me != sender && me != receiver) return 0.0;
-    std::vector<double> times;
-    for (int i = 0; i < reps + 1; ++i) {
-        auto start = Clock::now();
-        if (me == sender) {
-            comm.send(std::span<const std::byte>(buf.in.data(), bytes), receiver);
-            comm.recv(buf.ack, receiver);
-            if (i > 0) times.push_back(since(start));
-        } else {
-            comm.recv(std::span<std::byte>(buf.out.data(), bytes), sender);
-            comm.send(std::span<const std::byte>(buf.ack), sender);
-        }
-    }
-    return me == sender ? median(times) : 0.0;
-}
-
 double slowest(Communicator& comm, double value) { return comm.allreduce(value, Op::max); }
 
 double reduce_speed(Communicator& comm, Buffers& buf) {
@@ -135,19 +117,21 @@ double time_operation(Communicator& comm, Operation op, std::size_t bytes, const
     return timed_batches(comm, op, bytes, timing.reps, timing.batches, buf);
 }
 
+int reps_per_batch(Operation op, double seconds, double batch_seconds, int most_reps) {
+    const double per_rep = op == Operation::send ? 2 * seconds : seconds;
+    return static_cast<int>(
+        std::clamp(batch_seconds / std::max(per_rep, 1e-7), 1.0, static_cast<double>(std::max(1, most_reps))));
+}
+
 Timing warmed_up_batches(Communicator& comm, Operation op, std::size_t bytes, const Batching& b, Buffers& buf) {
-    // send: a repetition is a round trip, twice what timed_batches returns
-    const double per_rep = op == Operation::send ? 2.0 : 1.0;
     double spent = 0.0, last = 0.0;
     int count = 0;
     do {
-        last = timed_batches(comm, op, bytes, 1, 1, buf) * per_rep;  // the slowest peer's: all stop alike
-        spent += last;
+        last = timed_batches(comm, op, bytes, 1, 1, buf);  // the slowest peer's: all stop alike
+        spent += op == Operation::send ? 2 * last : last;
         ++count;
     } while (spent < b.warm_up_seconds && count < b.most_reps);
-    const double reps =
-        std::clamp(b.batch_seconds / std::max(last, 1e-7), 1.0, static_cast<double>(std::max(1, b.most_reps)));
-    return Timing{static_cast<int>(reps), b.batches, 0};
+    return Timing{reps_per_batch(op, last, b.batch_seconds, b.most_reps), b.batches, 0};
 }
 
 }  // namespace fmi::calibrate

@@ -22,10 +22,6 @@ struct Buffers {
 /// as seen by `a`; 0 on every other peer.
 double ping_pong(Communicator& comm, int a, int b, std::size_t bytes, int reps, Buffers& buf);
 
-/// The median time for `sender` to send `bytes` to `receiver` and get a 1-byte
-/// answer, as seen by the sender; 0 elsewhere.
-double send_with_ack(Communicator& comm, int sender, int receiver, std::size_t bytes, int reps, Buffers& buf);
-
 /// The largest of every peer's value.
 double slowest(Communicator& comm, double value);
 
@@ -51,6 +47,11 @@ struct Timing {
 /// mean; the median batch. For send: a ping-pong between peers 0 and 1, half
 /// a round trip.
 double time_operation(Communicator& comm, Operation op, std::size_t bytes, const Timing& timing, Buffers& buf);
+
+/// How many operations fill a batch of about `batch_seconds` (1 to
+/// `most_reps`), each taking `seconds` (time_operation's figure: for send,
+/// half a round trip, and a repetition is a whole one).
+int reps_per_batch(Operation op, double seconds, double batch_seconds, int most_reps);
 
 /// Batches of operations of about a given length, after a warm-up of a
 /// given length.

@@ -56,9 +56,7 @@ void verify(Communicator& comm, const Options& options) {
                 const double p = prediction.seconds;
                 const std::string& algorithm = prediction.algorithm;
                 // Repetitions from the prediction, so every peer agrees on them.
-                const double per_rep = op == Operation::send ? 2 * p : p;
-                const int reps = static_cast<int>(std::clamp(options.batch_seconds / std::max(per_rep, 1e-7), 1.0,
-                                                             static_cast<double>(options.max_reps)));
+                const int reps = reps_per_batch(op, p, options.batch_seconds, options.max_reps);
                 comm.pin(kind);
                 const double m = time_operation(comm, op, bytes, Timing{reps, options.batches, std::max(1, reps / 4)}, buf);
                 measured[{op, bytes}][kind] = m;
