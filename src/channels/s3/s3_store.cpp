@@ -1,6 +1,7 @@
 #include "channels/s3/s3_store.hpp"
 
 #include "channels/s3/parallel.hpp"
+#include "channels/s3/poll_schedule.hpp"
 
 #include <fmi/errors.hpp>
 
@@ -63,10 +64,28 @@ std::map<std::string, std::string> decode_marker(const std::string& text) {
 // Back-off between polls of one wait, and the schedule of its diagnoses.
 //
 // A poll that finds nothing is a request paid for nothing, so a wait first
-// sleeps 3/4 of what the last wait of the same kind took (an average over
-// recent waits; at most poll_max): in iterative jobs the same collective
-// waits about as long every time. Then it polls at poll_initial, doubling up
-// to poll_max, never past the deadline.
+// sleeps half of what recent waits of the same kind took (at most
+// poll_max): in iterative jobs the same collective waits about as long
+// every time. Then it polls at poll_initial, doubling up to poll_max, but
+// never sleeping more than a quarter of what the wait has lasted so far,
+// nor past the deadline.
+//
+// Why half, and why the estimate follows the shortest recent waits: a
+// peer's wait in a collective depends on its place, which changes from one
+// operation to the next. A peer that put its contribution first waits for
+// all the others; the same peer, last the next time, waits a little. Paused
+// by what the long waits took, it found the result late, was last again to
+// start the next operation, and made everyone wait: with 3/4 of an average
+// the 8-peer 1 MiB allreduce, ~130 ms of work, took 230-320 ms in most jobs;
+// with half of an estimate that drops at once to a shorter wait (and rises
+// by a quarter of a longer one's excess) it took 109-139 ms, for about a
+// quarter more polls that found nothing (measured with fmi-calibrate
+// --verify on a local RGW, docs/channels/s3.md).
+//
+// The quarter bounds how late a wait ends after its object arrived: at most
+// a quarter of the wait (plus a request); plain doubling after the pause
+// (5, 10, 20, 40, 80 ms) could double it. After a pause it is also fewer
+// polls than restarting at poll_initial.
 class S3Store::Poller {
 public:
     Poller(S3Store& store, const Deadline& deadline, double* learned_ms = nullptr)
@@ -75,28 +94,23 @@ public:
 
     /// Sleeps before the first attempt, as learned from earlier waits.
     void first_pause() {
-        if (!learned_ms_ || *learned_ms_ <= 0) return;
-        auto pause = std::chrono::milliseconds(static_cast<long long>(*learned_ms_ * 0.75));
-        pause = std::min({pause, store_.options_.poll_max, deadline_.remaining()});
+        if (!learned_ms_) return;
+        auto pause = std::min(s3::first_pause(*learned_ms_, store_.options_.poll_max), deadline_.remaining());
         if (pause > std::chrono::milliseconds(0)) {
             wait(pause);
-            paused_ = true;
+            interval_ = s3::longest_sleep(waited(), store_.options_.poll_initial, store_.options_.poll_max);
         }
     }
-    /// The awaited object(s) arrived: remember how long that took. Found at
-    /// the first attempt after a pause, the wait took the pause, however
-    /// early the object came: then halve what was learned, so one long wait
-    /// (a partner busy with a 16 MiB message) does not slow the next twenty
-    /// short ones (measured: 8-byte allreduces at 4 peers took 116 ms after
-    /// 16 MiB sends instead of 39 ms, when averaging was the only decay).
+    /// The awaited object(s) arrived: remember how long that took. A shorter
+    /// wait replaces the estimate (found at the first attempt after the
+    /// pause, the wait took the pause, so the estimate halves, however early
+    /// the object came); a longer one moves it a quarter of the way, so one
+    /// long wait (a partner busy with a 16 MiB message) barely slows the next
+    /// short ones.
     void found() {
         if (!learned_ms_) return;
-        if (paused_ && !slept_) {
-            *learned_ms_ *= 0.5;
-            return;
-        }
         double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
-        *learned_ms_ = *learned_ms_ <= 0 ? took : 0.5 * (*learned_ms_ + took);
+        *learned_ms_ = s3::updated_estimate(*learned_ms_, took);
     }
     /// Sleeps the next interval (never past the deadline). False when the
     /// deadline has passed: the caller has made its last attempt.
@@ -104,8 +118,7 @@ public:
         auto left = deadline_.remaining();
         if (left <= std::chrono::milliseconds(0)) return false;
         wait(std::min(interval_, left));
-        slept_ = true;
-        interval_ = std::min(interval_ * 2, std::max(store_.options_.poll_max, store_.options_.poll_initial));
+        interval_ = s3::next_sleep(interval_, waited(), store_.options_.poll_initial, store_.options_.poll_max);
         return !deadline_.expired();
     }
     /// Something arrived: partners are close, poll quickly again.
@@ -118,6 +131,9 @@ public:
     }
 
 private:
+    std::chrono::milliseconds waited() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
+    }
     // Sleeps, waking early when this peer aborts.
     void wait(std::chrono::milliseconds how_long) {
         {
@@ -133,8 +149,6 @@ private:
     double* learned_ms_;
     std::chrono::steady_clock::time_point started_;
     std::chrono::milliseconds next_diagnosis_ = kFirstDiagnosis;
-    bool paused_ = false;  ///< first_pause() slept
-    bool slept_ = false;   ///< an attempt found nothing and sleep() followed
 };
 
 S3Store::S3Store(S3Client& client, KeySpace keys, int rank, int size, const S3Options& options,

@@ -1,9 +1,10 @@
 // The object-store channel over S3: what the S3 algorithms
 // (src/collectives/s3) are written against. S3 cannot block, so
 //   - a wait for ONE object polls it with GET (the GET that finds it is
-//     also the read), sleeping poll_initial, 2x, 4x ... up to poll_max, and
-//     first 3/4 of what recent waits of that kind took (at most poll_max),
-//     since a poll that finds nothing is a request paid for nothing;
+//     also the read), sleeping first half of what recent waits of that kind
+//     took (at most poll_max), since a poll that finds nothing is a request
+//     paid for nothing, then poll_initial, 2x, 4x ... up to poll_max and at
+//     most a quarter of the wait so far;
 //   - a wait for MANY objects LISTs their common prefix once per round and
 //     reports what appeared, so a root waiting for n-1 peers pays one LIST
 //     per round instead of n-1 GETs (a root waiting for one polls by GET);
