@@ -78,9 +78,10 @@ std::map<std::string, std::string> decode_marker(const std::string& text) {
 // start the next operation, and made everyone wait: with 3/4 of an average
 // the 8-peer 1 MiB allreduce, ~130 ms of work, took 230-320 ms in most jobs;
 // with half of an estimate that drops at once to a shorter wait (and rises
-// by a quarter of a longer one's excess) it took 109-152 ms, for about a
-// quarter more polls that found nothing (measured with fmi-calibrate
-// --verify on a local RGW, docs/channels/s3.md).
+// by a quarter of a longer one's excess) it took 99-169 ms in ten of
+// eleven jobs (292 ms in one), for about a quarter more polls that found
+// nothing (measured with fmi-calibrate --verify on a local RGW,
+// docs/channels/s3.md).
 //
 // The quarter bounds how late a wait ends after its object arrived: at most
 // a quarter of the wait (plus a request); plain doubling after the pause
