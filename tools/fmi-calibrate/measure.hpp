@@ -54,12 +54,13 @@ double time_operation(Communicator& comm, Operation op, std::size_t bytes, const
 int reps_per_batch(Operation op, double seconds, double batch_seconds, int most_reps);
 
 /// Batches of operations of about a given length, after a warm-up of a
-/// given length.
+/// given length. No defaults of its own: calibration fills every field from
+/// its Options (--batch-seconds, --batches, --max-reps).
 struct Batching {
-    double batch_seconds = 0.25;
-    int batches = 3;
-    int most_reps = 200;
-    double warm_up_seconds = 0.0625;
+    double batch_seconds;
+    int batches;
+    int most_reps;
+    double warm_up_seconds;
 };
 
 /// Warms up with untimed operations, one at a time, for about
@@ -68,10 +69,10 @@ struct Batching {
 /// operations, by the last warm-up operation's time). Each warm-up time is
 /// the slowest peer's, so every peer stops after the same one. By time
 /// rather than by a count taken from the first operation: a slow first one
-/// (likely a store still busy with the cleanup of a larger size; S3's waits
-/// keep a long wait's learned pause for a few more) made the warm-up a few
-/// operations long, and in two validations the first calibration timed the
-/// 2-peer 8-byte S3 allreduce at 55-65 ms where --verify measured 12-15.
+/// (likely a store still busy with the cleanup of a larger size) made the
+/// warm-up a few operations long, and in two validations the first
+/// calibration timed the 2-peer 8-byte S3 allreduce at 55-65 ms where
+/// --verify measured 12-15.
 Timing warmed_up_batches(Communicator& comm, Operation op, std::size_t bytes, const Batching& batching,
                          Buffers& buf);
 
