@@ -172,6 +172,31 @@ TEST(ModelTime, RedisExchangeAndReducePublish) {
     EXPECT_DOUBLE_EQ(big.requests, 4 + 4 + 6 + 4 + 2);
 }
 
+TEST(ModelTime, RedisStepsWithFewerActivePeersCostLessThanAnExchangeStep) {
+    // A step in which N-1 peers write or read costs m(N) + (a(N) - m(N)) (N-2)/(N-1):
+    // a message's latency at 2 peers, close to the exchange's step at 8.
+    Params P = round_params();
+    P.redis.latency_at_peers = {{2, 3e-3}, {8, 9e-3}};
+    P.redis.message_latency_at_peers = {{2, 1e-3}, {8, 2e-3}};
+    P.redis.aggregate_bandwidth_Bps = 0.0;  // no shared limit: the latencies show
+    const double n = 1 << 20;
+    // 2 peers: two messages, the combiner folds one contribution
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::allreduce, 1 << 20, 2)).seconds,
+                     2 * 1e-3 + n / 1e6 + n / 1e7 + n / 1e6);
+    // 8 peers: 7 of 8 active in each step
+    const double step8 = 2e-3 + (9e-3 - 2e-3) * 6 / 7;
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::allreduce, 1 << 20, 8)).seconds,
+                     2 * step8 + 7 * n / 1e6 + 7 * n / 1e7 + n / 1e6);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::gather, 1000, 2)).seconds, 1e-3 + 1000 / 1e6);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::bcast, 1000, 8)).seconds, step8 + 1000 / 1e6);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::scatter, 1000, 8)).seconds,
+                     step8 + 7 * 1000 / 1e6);
+    // all N active: the exchange's step, whatever the message latency
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::barrier, 0, 8)).seconds, 9e-3);
+    EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::allreduce, 8, 2)).seconds,
+                     3e-3 + 2 * 8 / 1e6 + 8 / 1e7);
+}
+
 TEST(ModelTime, RedisSendRequestsMatchTheAlgorithmTable) {
     const Params P = round_params();
     EXPECT_DOUBLE_EQ(predict(P, ChannelKind::redis, req(Operation::send, 8, 3)).requests, 3);  // XADD; XREAD, DEL
