@@ -155,7 +155,9 @@ struct Terms {
     /// times), linearly in the active peers. Why: at 2 peers a reduce +
     /// publish is two messages, and priced as two exchange steps (each peer
     /// writing and reading) the Redis 64 KiB allreduce came out 20% above
-    /// its measured time in the median of 15 runs; as two messages, +1%.
+    /// its measured time in the median of 15 runs, and past 35% in three of
+    /// nine validations; as two messages, -18% to +12% in the four since
+    /// (docs/model.md, "Validation").
     double store_step(double active) const { return N > 1 ? m + (a - m) * (active - 1) / (N - 1) : a; }
 };
 
@@ -358,7 +360,7 @@ Prediction redis_time(const Params& p, Operation op, const Shape& s, std::string
         case Operation::scan:
         case Operation::allreduce: {  // two algorithms: the one asked for, or the automatic choice
             const std::string_view name = algorithm.empty() ? redis_automatic(p, op, s) : algorithm;
-            const Cost cost = formula_cost(ChannelKind::redis, op, name, Terms(p, c, s));
+            const Cost cost = formula_cost(ChannelKind::redis, op, name, t);
             r.algorithm = name;
             r.seconds = cost.seconds;
             r.requests = cost.requests;
