@@ -49,6 +49,24 @@ public:
     const Node& child(int i) const noexcept { return children_[static_cast<std::size_t>(i)]; }
     /// Actual id of a relative rank.
     int actual(int v) const noexcept { return (v + root_) % size_; }
+    /// True when `child`'s subtree is the actual ids actual(child.vrank) ..
+    /// + count - 1 without wrapping past P - 1: its blocks are then one
+    /// contiguous range of a buffer of P blocks in peer order (the root's
+    /// gather output, its scatter input).
+    bool in_peer_order(const Node& child) const noexcept { return actual(child.vrank) + child.count <= size_; }
+    /// Where `child`'s subtree starts within this peer's, in blocks (a
+    /// relay's scratch holds its subtree's blocks in relative order).
+    std::size_t offset_of(const Node& child) const noexcept {
+        return static_cast<std::size_t>(child.vrank - vrank_);
+    }
+    /// Calls f(j, peer) for each block of `child`'s subtree: j its place in
+    /// the subtree's region, peer its actual id (packing or unpacking a
+    /// region that wraps past P - 1, or that is sliced).
+    template <class F>
+    void for_each_block(const Node& child, F&& f) const {
+        for (int j = 0; j < child.count; ++j)
+            f(static_cast<std::size_t>(j), static_cast<std::size_t>(actual(child.vrank + j)));
+    }
 
 private:
     int size_, root_;

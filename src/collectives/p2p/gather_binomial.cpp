@@ -43,18 +43,17 @@ void gather_binomial(const P2PRun& run, ConstBytes in, MutableBytes out, int roo
             copy_bytes(out.data() + static_cast<std::size_t>(r) * n + off, own.data(), len);
             for (int c = 0; c < tree.num_children(); ++c) {
                 const auto& child = tree.child(c);
-                const int first = tree.actual(child.vrank);
                 const std::size_t region = static_cast<std::size_t>(child.count) * len;
-                if (whole_blocks && first + child.count <= p) {
-                    recv_region(run, child.rank, out.subspan(static_cast<std::size_t>(first) * n, region), unit);
+                if (whole_blocks && tree.in_peer_order(child)) {
+                    const auto first = static_cast<std::size_t>(tree.actual(child.vrank));
+                    recv_region(run, child.rank, out.subspan(first * n, region), unit);
                     continue;
                 }
                 MutableBytes blocks = run.scratch.get(ScratchSlot::blocks, region);
                 recv_region(run, child.rank, blocks, unit);
-                for (int j = 0; j < child.count; ++j) {
-                    std::size_t peer = static_cast<std::size_t>(tree.actual(child.vrank + j));
-                    copy_bytes(out.data() + peer * n + off, blocks.data() + static_cast<std::size_t>(j) * len, len);
-                }
+                tree.for_each_block(child, [&](std::size_t j, std::size_t peer) {
+                    copy_bytes(out.data() + peer * n + off, blocks.data() + j * len, len);
+                });
             }
         } else if (tree.num_children() == 0) {
             send_region(run, tree.parent(), own, unit);
@@ -63,8 +62,9 @@ void gather_binomial(const P2PRun& run, ConstBytes in, MutableBytes out, int roo
             copy_bytes(blocks.data(), own.data(), len);
             for (int c = 0; c < tree.num_children(); ++c) {
                 const auto& child = tree.child(c);
-                std::size_t at = static_cast<std::size_t>(child.vrank - tree.vrank()) * len;
-                recv_region(run, child.rank, blocks.subspan(at, static_cast<std::size_t>(child.count) * len), unit);
+                recv_region(run, child.rank,
+                            blocks.subspan(tree.offset_of(child) * len, static_cast<std::size_t>(child.count) * len),
+                            unit);
             }
             send_region(run, tree.parent(), blocks, unit);
         }

@@ -37,17 +37,16 @@ void scatter_binomial(const P2PRun& run, ConstBytes in, MutableBytes out, int ro
         if (r == root) {
             for (int c = tree.num_children() - 1; c >= 0; --c) {
                 const auto& child = tree.child(c);
-                const int first = tree.actual(child.vrank);
                 const std::size_t region = static_cast<std::size_t>(child.count) * len;
-                if (whole_blocks && first + child.count <= p) {
-                    send_region(run, child.rank, in.subspan(static_cast<std::size_t>(first) * n, region), unit);
+                if (whole_blocks && tree.in_peer_order(child)) {
+                    const auto first = static_cast<std::size_t>(tree.actual(child.vrank));
+                    send_region(run, child.rank, in.subspan(first * n, region), unit);
                     continue;
                 }
                 MutableBytes blocks = run.scratch.get(ScratchSlot::blocks, region);
-                for (int j = 0; j < child.count; ++j) {
-                    std::size_t peer = static_cast<std::size_t>(tree.actual(child.vrank + j));
-                    copy_bytes(blocks.data() + static_cast<std::size_t>(j) * len, in.data() + peer * n + off, len);
-                }
+                tree.for_each_block(child, [&](std::size_t j, std::size_t peer) {
+                    copy_bytes(blocks.data() + j * len, in.data() + peer * n + off, len);
+                });
                 send_region(run, child.rank, blocks, unit);
             }
             copy_bytes(own.data(), in.data() + static_cast<std::size_t>(r) * n + off, len);
@@ -58,8 +57,9 @@ void scatter_binomial(const P2PRun& run, ConstBytes in, MutableBytes out, int ro
             recv_region(run, tree.parent(), blocks, unit);
             for (int c = tree.num_children() - 1; c >= 0; --c) {
                 const auto& child = tree.child(c);
-                std::size_t at = static_cast<std::size_t>(child.vrank - tree.vrank()) * len;
-                send_region(run, child.rank, blocks.subspan(at, static_cast<std::size_t>(child.count) * len), unit);
+                send_region(run, child.rank,
+                            blocks.subspan(tree.offset_of(child) * len, static_cast<std::size_t>(child.count) * len),
+                            unit);
             }
             copy_bytes(own.data(), blocks.data(), len);
         }
